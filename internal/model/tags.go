@@ -1,0 +1,158 @@
+package model
+
+import (
+	"database/sql"
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// tagOptions is the parsed `orm` tag of one field.
+type tagOptions struct {
+	raw      string
+	pk       bool
+	def      bool
+	readOnly bool
+	kind     RelKind           // 0 when the field is a column
+	keys     map[string]string // fk, ref, through, through_owner, through_target, target_ref, order
+}
+
+var relKinds = map[string]RelKind{
+	"belongs-to":   BelongsTo,
+	"has-one":      HasOne,
+	"has-many":     HasMany,
+	"many-to-many": ManyToMany,
+}
+
+var relKeys = map[string]bool{
+	"fk": true, "ref": true, "through": true, "through_owner": true, "through_target": true, "target_ref": true,
+}
+
+func parseTag(m *Model, f reflect.StructField) (tagOptions, error) {
+	raw := f.Tag.Get("orm")
+	o := tagOptions{raw: raw, keys: map[string]string{}}
+	bad := func(format string, a ...any) error {
+		return &TagError{Type: m.Name, Field: f.Name, Tag: fmt.Sprintf("`orm:%q`", raw), Reason: fmt.Sprintf(format, a...)}
+	}
+	if raw == "" {
+		return o, nil
+	}
+	for _, item := range strings.Split(raw, ",") {
+		item = strings.TrimSpace(item)
+		key, val, hasVal := strings.Cut(item, ":")
+		switch {
+		case item == "":
+			return o, bad("empty option")
+		case !hasVal && key == "pk":
+			o.pk = true
+		case !hasVal && key == "default":
+			o.def = true
+		case !hasVal && key == "readonly":
+			o.readOnly = true
+		case !hasVal && relKinds[key] != 0:
+			if o.kind != 0 {
+				return o, bad("two relation kinds")
+			}
+			o.kind = relKinds[key]
+		case hasVal && relKeys[key]:
+			if val == "" {
+				return o, bad("option %s needs a value", key)
+			}
+			o.keys[key] = val
+		default:
+			return o, bad("unknown option %q (options: pk, default, readonly, belongs-to, has-one, has-many, many-to-many, fk:, ref:, through:, through_owner:, through_target:, target_ref:)", item)
+		}
+	}
+	if o.kind == 0 && len(o.keys) > 0 {
+		return o, bad("relation options without a relation kind")
+	}
+	if o.kind != 0 && (o.pk || o.def || o.readOnly) {
+		return o, bad("column options on a relation field")
+	}
+	if o.kind != ManyToMany {
+		for _, k := range []string{"through", "through_owner", "through_target", "target_ref"} {
+			if _, ok := o.keys[k]; ok {
+				return o, bad("option %s is only for many-to-many", k)
+			}
+		}
+	} else if o.keys["through"] == "" {
+		return o, bad("many-to-many needs through:<join table>")
+	}
+	return o, nil
+}
+
+// collectFields walks t's fields (flattening embedded structs) into m.
+func collectFields(m *Model, t reflect.Type, offset uintptr, index []int, prefix string, pending *[]pendingRel) error {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		idx := append(append([]int(nil), index...), i)
+		if !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		dbTag, hasDB := f.Tag.Lookup("db")
+		if dbTag == "-" {
+			continue
+		}
+		opts, err := parseTag(m, f)
+		if err != nil {
+			return err
+		}
+		if f.Anonymous && !hasDB && opts.raw == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				return &TagError{Type: m.Name, Field: f.Name, Tag: "(embedded)", Reason: "embedded pointer structs are not supported; embed the struct by value"}
+			}
+			if ft.Kind() == reflect.Struct {
+				if err := collectFields(m, ft, offset+f.Offset, idx, prefix+f.Name+".", pending); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if opts.kind != 0 {
+			*pending = append(*pending, pendingRel{field: f, offset: offset + f.Offset, index: idx, opts: opts})
+			continue
+		}
+		name := dbTag
+		if name == "" {
+			name = SnakeCase(f.Name)
+		}
+		if err := addColumn(m, f, &Column{
+			Name: name, Field: prefix + f.Name, Type: f.Type, Offset: offset + f.Offset, Index: idx,
+			PK: opts.pk, Default: opts.def, ReadOnly: opts.readOnly, Quoted: QuoteIdent(name),
+			Nullable: nullable(f.Type),
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addColumn(m *Model, f reflect.StructField, c *Column) error {
+	if prev, ok := m.byName[c.Name]; ok && prev.Name == c.Name {
+		return &TagError{Type: m.Name, Field: f.Name, Tag: fmt.Sprintf("`db:%q`", c.Name),
+			Reason: fmt.Sprintf("column %q is already mapped by field %s", c.Name, prev.Field)}
+	}
+	m.Columns = append(m.Columns, c)
+	m.byName[c.Name] = c
+	if _, taken := m.byName[c.Field]; !taken {
+		m.byName[c.Field] = c
+	}
+	return nil
+}
+
+var (
+	scannerType = reflect.TypeFor[sql.Scanner]()
+)
+
+// nullable reports whether a Go type can hold SQL NULL.
+func nullable(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		return true
+	}
+	return reflect.PointerTo(t).Implements(scannerType) && t.Kind() == reflect.Struct
+}

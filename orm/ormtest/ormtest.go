@@ -1,0 +1,233 @@
+// Package ormtest gives tests a real PostgreSQL database and statement-count
+// assertions, for batchorm's own tests and for its users'.
+//
+// # The server
+//
+// When DATABASE_URL is set, that server is used (its role needs CREATEDB). Otherwise a
+// throwaway cluster is started once per test binary from the local PostgreSQL binaries
+// (initdb and pg_ctl on PATH or under /usr/lib/postgresql/*/bin; as the postgres user
+// when running as root) on a free port with a private socket directory, and removed
+// when the binary exits, also after a panic. With neither, tests fail with a message
+// saying how to fix it; they never skip.
+//
+// Call [Main] from TestMain so the cluster is stopped after the tests:
+//
+//	func TestMain(m *testing.M) { ormtest.Main(m) }
+//
+// # Databases
+//
+// [New] hands each test its own empty database, cloned from a template that already
+// holds the schema (made once per distinct schema per binary), and drops it at cleanup;
+// tests using it can run with t.Parallel(). At cleanup it also fails the test if a
+// connection is still acquired (a Rows left open).
+//
+// # Counting statements
+//
+// [AssertStatements] fails the test, listing every statement sent, unless the function
+// sends exactly the expected number of data statements, in the spirit of Django's
+// assertNumQueries.
+package ormtest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/batchorm/batchorm/internal/pgserver"
+	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/pool"
+)
+
+// Main runs the tests of m, then stops the throwaway server if one was started, and
+// exits with the tests' code. Call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	if err := dropTemplates(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	if err := pgserver.StopShared(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// Option configures [New] and [Open].
+type Option func(*config)
+
+type config struct {
+	schema   []string
+	maxConns int32
+}
+
+// Schema adds DDL run once into the template database that each test's database is
+// cloned from. Several Schema options run in order.
+func Schema(sql string) Option { return func(c *config) { c.schema = append(c.schema, sql) } }
+
+// MaxConns sets the size of the test database's pool. Default: 4.
+func MaxConns(n int32) Option { return func(c *config) { c.maxConns = n } }
+
+// New returns a DB on a fresh database for t, holding the schema given, and drops it
+// when t ends. It fails t (never skips) when no server can be had.
+func New(t testing.TB, opts ...Option) *orm.DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	db, cleanup, err := Open(ctx, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if n := acquiredAfterSettling(db); n > 0 {
+			t.Errorf("ormtest: %d connection(s) still acquired at the end of the test: a Rows or a transaction was not closed", n)
+		}
+		if err := cleanup(); err != nil {
+			t.Error(err)
+		}
+	})
+	return db
+}
+
+// acquiredAfterSettling returns the number of acquired connections once it stops
+// falling: pgxpool releases a connection whose query was cancelled from a goroutine,
+// so the count can lag by a moment. It polls for at most 5 s.
+func acquiredAfterSettling(db *orm.DB) int32 {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := db.Pool().Stat().AcquiredConns()
+		if n == 0 || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Open makes a fresh database holding the schema and returns a DB on it and the
+// function that closes the DB and drops the database. It serves examples and programs
+// that want a throwaway database outside a test.
+func Open(ctx context.Context, opts ...Option) (*orm.DB, func() error, error) {
+	c := config{maxConns: 4}
+	for _, o := range opts {
+		o(&c)
+	}
+	admin, err := pgserver.Shared(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl, err := templateFor(ctx, admin, c.schema)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := "batchorm_test_" + randomHex(6)
+	url, err := pgserver.CreateDatabase(ctx, admin, name, tmpl)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := pool.ParseConfig(url)
+	if err != nil {
+		_ = pgserver.DropDatabase(context.WithoutCancel(ctx), admin, name)
+		return nil, nil, err
+	}
+	cfg.MaxConns = c.maxConns
+	cfg.MinConns = 0
+	db, err := orm.Open(ctx, cfg)
+	if err != nil {
+		_ = pgserver.DropDatabase(context.WithoutCancel(ctx), admin, name)
+		return nil, nil, err
+	}
+	cleanup := func() error {
+		db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return pgserver.DropDatabase(ctx, admin, name)
+	}
+	return db, cleanup, nil
+}
+
+var (
+	templatesMu sync.Mutex
+	templates   = map[string]string{} // schema hash -> template database name
+)
+
+// templateFor returns the name of a template database holding schema, making it the
+// first time. The empty schema uses PostgreSQL's own template.
+func templateFor(ctx context.Context, admin string, schema []string) (string, error) {
+	if len(schema) == 0 {
+		return "", nil
+	}
+	h := sha256.New()
+	for _, s := range schema {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	key := hex.EncodeToString(h.Sum(nil))[:16]
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	if name, ok := templates[key]; ok {
+		return name, nil
+	}
+	name := "batchorm_tmpl_" + key + "_" + randomHex(3)
+	url, err := pgserver.CreateDatabase(ctx, admin, name, "")
+	if err != nil {
+		return "", err
+	}
+	if err := applySchema(ctx, url, schema); err != nil {
+		_ = pgserver.DropDatabase(context.WithoutCancel(ctx), admin, name)
+		return "", err
+	}
+	templates[key] = name
+	return name, nil
+}
+
+// dropTemplates drops the template databases this binary made, so a long-lived server
+// named by DATABASE_URL does not collect them.
+func dropTemplates() error {
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	if len(templates) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := pgserver.Shared(ctx)
+	if err != nil {
+		return err
+	}
+	for key, name := range templates {
+		if err := pgserver.DropDatabase(ctx, admin, name); err != nil {
+			return err
+		}
+		delete(templates, key)
+	}
+	return nil
+}
+
+func applySchema(ctx context.Context, url string, schema []string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("ormtest: connect to template: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	for _, s := range schema {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			return fmt.Errorf("ormtest: schema: %w", err)
+		}
+	}
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,294 @@
+package orm
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlb"
+	"github.com/batchorm/batchorm/loader"
+)
+
+// Select is an immutable SELECT over the model T. Every method returns a new Select and
+// leaves its receiver untouched, so a base query can be stored, forked and shared by
+// goroutines:
+//
+//	active := orm.Query[User](db).Where("deleted_at IS NULL")
+//	admins := active.Where(orm.Eq{"role": "admin"}) // active is unchanged
+//
+// A mistake made while chaining (an unknown column, a bad relation path) is kept and
+// returned by the method that builds or runs the query, naming the call that caused it.
+// The column list is always explicit; batchorm never sends SELECT *.
+type Select[T any] struct {
+	db       *DB
+	m        *model.Model
+	err      error
+	where    []sq.Sqlizer
+	order    []string
+	limit    int64 // -1: none
+	offset   int64 // 0: none
+	cols     []string
+	joins    []loader.JoinSpec
+	preloads []loader.Spec
+}
+
+// Query starts a SELECT over the model T on db. db may be nil for a query that is only
+// rendered with [Select.ToSQL].
+func Query[T any](db *DB) Select[T] {
+	m, err := model.Of[T]()
+	return Select[T]{db: db, m: m, err: err, limit: -1}
+}
+
+func (q Select[T]) fail(call string, err error) Select[T] {
+	if q.err == nil && err != nil {
+		q.err = fmt.Errorf("orm: %s: %w", call, err)
+	}
+	return q
+}
+
+// Where adds a condition, joined to the others with AND. pred is one of:
+//   - a SQL fragment with '?' placeholders and its args: Where("age > ? AND name <> ?", 30, "x")
+//     (write a literal '?' as '??', for example the jsonb operator);
+//   - an [Eq], [NotEq], [Lt], [Lte], [Gt] or [Gte] map, whose keys are field or column
+//     names checked against the model ("Author.name" reaches a joined relation);
+//   - any squirrel Sqlizer (sq.Or{...}, sq.Expr(...)), rendered as it is.
+//
+// Values are always sent as bound parameters.
+func (q Select[T]) Where(pred any, args ...any) Select[T] {
+	var s sq.Sqlizer
+	switch p := pred.(type) {
+	case string:
+		if strings.TrimSpace(p) == "" {
+			return q.fail("Where", fmt.Errorf("empty condition"))
+		}
+		s = sq.Expr(p, args...)
+	case sq.Sqlizer:
+		if len(args) > 0 {
+			return q.fail("Where", fmt.Errorf("args given with a %T condition", pred))
+		}
+		s = p
+	default:
+		return q.fail("Where", fmt.Errorf("unsupported condition type %T", pred))
+	}
+	q.where = append(slices.Clip(q.where), s)
+	return q
+}
+
+// OrderBy appends sort keys. Each is a field or column name of the model (or
+// "Relation.column" of a joined relation), optionally prefixed with "-" or followed by
+// " DESC" / " ASC". Unknown names are an error; nothing given here is pasted into SQL.
+func (q Select[T]) OrderBy(keys ...string) Select[T] {
+	q.order = append(slices.Clip(q.order), keys...)
+	return q
+}
+
+// Limit caps the number of rows; a negative n removes the cap.
+func (q Select[T]) Limit(n int) Select[T] {
+	if n < 0 {
+		q.limit = -1
+	} else {
+		q.limit = int64(n)
+	}
+	return q
+}
+
+// Offset skips n rows. Offset pagination reads and throws away every skipped row, so a
+// deep page costs as much as all pages before it; prefer [Select.Paginate].
+func (q Select[T]) Offset(n int) Select[T] {
+	if n < 0 {
+		return q.fail("Offset", fmt.Errorf("negative offset %d", n))
+	}
+	q.offset = int64(n)
+	return q
+}
+
+// Columns restricts the SELECT to the named fields or columns (the rest of each struct
+// keeps its zero value). Key columns needed by preloads are added automatically.
+func (q Select[T]) Columns(names ...string) Select[T] {
+	if len(names) == 0 {
+		return q.fail("Columns", fmt.Errorf("no column named"))
+	}
+	q.cols = append(slices.Clip(q.cols), names...)
+	return q
+}
+
+func (q Select[T]) err0() error {
+	if q.err != nil {
+		return q.err
+	}
+	if q.m == nil {
+		return fmt.Errorf("orm: query has no model")
+	}
+	return nil
+}
+
+// built is a rendered query with what is needed to scan its rows.
+type built struct {
+	sql  string
+	args []any
+	cols []*model.Column
+	join *loader.JoinPlan
+	plan *loader.Plan
+}
+
+// ToSQL renders the query without a database: its SQL (with $n placeholders) and args.
+func (q Select[T]) ToSQL() (string, []any, error) {
+	b, err := q.build()
+	if err != nil {
+		return "", nil, err
+	}
+	return b.sql, b.args, nil
+}
+
+func (q Select[T]) build() (*built, error) {
+	if err := q.err0(); err != nil {
+		return nil, err
+	}
+	b := &built{}
+	var err error
+	if len(q.joins) > 0 {
+		if b.join, err = loader.NewJoinPlan(q.m, q.joins...); err != nil {
+			return nil, fmt.Errorf("orm: Join: %w", err)
+		}
+	}
+	if len(q.preloads) > 0 {
+		if b.plan, err = loader.NewPlan(q.m, q.preloads...); err != nil {
+			return nil, fmt.Errorf("orm: Preload: %w", err)
+		}
+	}
+	if b.cols, err = q.selectedColumns(); err != nil {
+		return nil, err
+	}
+	list := q.m.QualifiedList(q.m.Table, b.cols)
+	from := q.m.QTable
+	if b.join != nil {
+		list += ", " + b.join.SelectList()
+		from = b.join.From()
+	}
+	sb := sqlb.Builder.Select(list).From(from)
+	if sb, err = q.applyWhere(sb, b.join); err != nil {
+		return nil, err
+	}
+	order, err := q.orderSQL(b.join)
+	if err != nil {
+		return nil, err
+	}
+	sb = sb.OrderBy(order...)
+	if q.limit >= 0 {
+		sb = sb.Limit(uint64(q.limit))
+	}
+	if q.offset > 0 {
+		sb = sb.Offset(uint64(q.offset))
+	}
+	b.sql, b.args, err = sb.ToSql()
+	if err != nil {
+		return nil, fmt.Errorf("orm: render: %w", err)
+	}
+	return b, nil
+}
+
+func (q Select[T]) applyWhere(sb sq.SelectBuilder, jp *loader.JoinPlan) (sq.SelectBuilder, error) {
+	r := resolver{m: q.m, join: jp}
+	for _, w := range q.where {
+		if c, ok := w.(condition); ok {
+			s, err := c.resolve(r)
+			if err != nil {
+				return sb, fmt.Errorf("orm: Where: %w", err)
+			}
+			w = s
+		}
+		sb = sb.Where(w)
+	}
+	return sb, nil
+}
+
+func (q Select[T]) selectedColumns() ([]*model.Column, error) {
+	if len(q.cols) == 0 {
+		return q.m.Columns, nil
+	}
+	seen := map[*model.Column]bool{}
+	var out []*model.Column
+	add := func(c *model.Column) {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	for _, n := range q.cols {
+		c, err := q.m.Column(n)
+		if err != nil {
+			return nil, fmt.Errorf("orm: Columns: %w", err)
+		}
+		add(c)
+	}
+	if len(q.preloads) > 0 {
+		for _, c := range loader.KeyColumns(q.m, q.preloads...) {
+			add(c)
+		}
+	}
+	return out, nil
+}
+
+func (q Select[T]) orderSQL(jp *loader.JoinPlan) ([]string, error) {
+	r := resolver{m: q.m, join: jp}
+	out := make([]string, 0, len(q.order))
+	for _, key := range q.order {
+		name, desc, err := parseOrderKey(key)
+		if err != nil {
+			return nil, fmt.Errorf("orm: OrderBy(%q): %w", key, err)
+		}
+		col, err := r.column(name)
+		if err != nil {
+			return nil, fmt.Errorf("orm: OrderBy(%q): %w", key, err)
+		}
+		if desc {
+			col += " DESC"
+		}
+		out = append(out, col)
+	}
+	return out, nil
+}
+
+// parseOrderKey splits "-name", "name DESC", "name asc" into a name and a direction.
+func parseOrderKey(key string) (name string, desc bool, err error) {
+	key = strings.TrimSpace(key)
+	if strings.HasPrefix(key, "-") {
+		key, desc = key[1:], true
+	} else if f := strings.Fields(key); len(f) == 2 {
+		switch strings.ToLower(f[1]) {
+		case "desc":
+			key, desc = f[0], true
+		case "asc":
+			key = f[0]
+		default:
+			return "", false, fmt.Errorf("direction must be ASC or DESC")
+		}
+	}
+	if key == "" || strings.ContainsAny(key, " \t") {
+		return "", false, fmt.Errorf("malformed sort key")
+	}
+	return key, desc, nil
+}
+
+// resolver turns field names into quoted, qualified column references.
+type resolver struct {
+	m    *model.Model
+	join *loader.JoinPlan
+}
+
+func (r resolver) column(name string) (string, error) {
+	if r.join != nil && strings.Contains(name, ".") {
+		return r.join.Column(name)
+	}
+	if strings.Contains(name, ".") {
+		return "", fmt.Errorf("%q names a relation that is not joined: add Join(%q)", name, name[:strings.LastIndex(name, ".")])
+	}
+	c, err := r.m.Column(name)
+	if err != nil {
+		return "", err
+	}
+	return r.m.QTable + "." + c.Quoted, nil
+}
