@@ -40,13 +40,13 @@ func (k RelKind) ToMany() bool { return k == HasMany || k == ManyToMany }
 // targets; for many-to-many the join table sits between them, its ThroughOwner columns
 // matching OwnerKey and its ThroughTarget columns matching TargetKey.
 type Relation struct {
-	Name   string   // Go field name
-	Kind   RelKind  // shape
-	Owner  *Model   // the model holding the field
-	Target *Model   // the related model
-	Tag    string   // the tag as written, for messages
-	Offset uintptr  // byte offset of the field in Owner
-	Index  []int    // reflect index path
+	Name   string  // Go field name
+	Kind   RelKind // shape
+	Owner  *Model  // the model holding the field
+	Target *Model  // the related model
+	Tag    string  // the tag as written, for messages
+	Offset uintptr // byte offset of the field in Owner
+	Index  []int   // reflect index path
 	Type   reflect.Type
 
 	ElemPtr bool // to-many field is []*T (not []T)
@@ -114,7 +114,7 @@ func resolveRelation(m *Model, p pendingRel, building map[reflect.Type]*Model) e
 	if len(targetNames) == 0 {
 		return bad("model %s has no primary key; name the key with ref:<column>", target.Name)
 	}
-	if len(ownerNames) != len(targetNames) {
+	if r.Kind != ManyToMany && len(ownerNames) != len(targetNames) {
 		return bad("key column counts differ: %s has %d, %s has %d", m.Name, len(ownerNames), target.Name, len(targetNames))
 	}
 	if r.OwnerKey, err = lookupColumns(m, ownerNames); err != nil {
@@ -124,6 +124,9 @@ func resolveRelation(m *Model, p pendingRel, building map[reflect.Type]*Model) e
 		return bad("%v", err)
 	}
 	for i := range r.OwnerKey {
+		if r.Kind == ManyToMany {
+			break // the two sides meet only through the join table
+		}
 		a, b := r.OwnerKey[i], r.TargetKey[i]
 		if KeyType(a.Type) != KeyType(b.Type) {
 			return bad("key types differ: %s.%s is %v, %s.%s is %v", m.Name, a.Field, a.Type, target.Name, b.Field, b.Type)
