@@ -1,0 +1,155 @@
+package pool
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/multitracer"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/batchorm/batchorm/internal/querylog"
+)
+
+// New validates cfg, builds a pool from [Config.PgxConfig] and, unless cfg.LazyConnect is
+// set, warms it up with [WarmUp] before returning, so connection problems surface here.
+// ctx governs the warm-up only; pgxpool's background work ignores its cancellation. On a
+// warm-up error the pool is closed and nil is returned.
+//
+// The result is a plain *pgxpool.Pool, safe for concurrent use, with batchorm's statement
+// counter installed. The caller closes it.
+func New(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
+	pcfg, err := cfg.PgxConfig()
+	if err != nil {
+		return nil, err
+	}
+	p, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, redact("create pool", err, cfg.ConnString, pcfg.ConnConfig.Password)
+	}
+	if cfg.LazyConnect {
+		return p, nil
+	}
+	if err := WarmUp(ctx, p); err != nil {
+		p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// PgxConfig validates c and returns the *pgxpool.Config it describes, with every default
+// applied and batchorm's statement counter installed after c.Tracers. Use it to adjust
+// what Config does not cover before calling [pgxpool.NewWithConfig] (then call [WarmUp]
+// yourself if you want it).
+//
+// Server-side settings become runtime parameters: statement_timeout and
+// idle_in_transaction_session_timeout in milliseconds, and application_name.
+func (c Config) PgxConfig() (*pgxpool.Config, error) {
+	r, err := c.resolve()
+	if err != nil {
+		return nil, err
+	}
+	pcfg, err := pgxpool.ParseConfig(c.ConnString)
+	if err != nil {
+		return nil, redact("parse connection string", err, c.ConnString)
+	}
+	pcfg.MaxConns = r.MaxConns
+	pcfg.MinConns = r.MinConns
+	pcfg.MinIdleConns = r.MinIdleConns
+	pcfg.MaxConnLifetime = offAs(r.MaxConnLifetime, forever)
+	pcfg.MaxConnLifetimeJitter = offAs(r.MaxConnLifetimeJitter, 0)
+	if r.MaxConnLifetime < 0 {
+		pcfg.MaxConnLifetimeJitter = 0
+	}
+	pcfg.MaxConnIdleTime = offAs(r.MaxConnIdleTime, forever)
+	pcfg.HealthCheckPeriod = r.HealthCheckPeriod
+	pcfg.PingTimeout = offAs(r.PingTimeout, 0)
+	pcfg.AfterConnect = r.AfterConnect
+
+	cc := pcfg.ConnConfig
+	cc.ConnectTimeout = offAs(r.ConnectTimeout, 0)
+	cc.DefaultQueryExecMode = r.ExecMode
+	for _, k := range ownKeys {
+		delete(cc.RuntimeParams, k)
+	}
+	cc.RuntimeParams["application_name"] = r.ApplicationName
+	cc.RuntimeParams["statement_timeout"] = millis(r.StatementTimeout)
+	cc.RuntimeParams["idle_in_transaction_session_timeout"] = millis(r.IdleInTransactionSessionTimeout)
+
+	switch len(r.Tracers) {
+	case 0:
+	case 1:
+		cc.Tracer = r.Tracers[0]
+	default:
+		cc.Tracer = multitracer.New(r.Tracers...)
+	}
+	querylog.Install(pcfg)
+	return pcfg, nil
+}
+
+// Instrument installs batchorm's statement counter on a pgxpool config built without
+// this package, composed with any tracer already set (which keeps receiving every
+// event). orm.New refuses a pool whose config lacks it. Instrument is idempotent and
+// ignores a nil cfg.
+func Instrument(cfg *pgxpool.Config) {
+	if cfg == nil || cfg.ConnConfig == nil {
+		return
+	}
+	querylog.Install(cfg)
+}
+
+// WarmUp opens max(1, MinConns, MinIdleConns) connections of p's config at once, pings
+// one of them and returns them to p, so that the first requests find ready connections
+// and a bad configuration fails now. ctx bounds the whole warm-up. Errors are prefixed
+// "pool: warm up: "; errors.As reaches pgconn's *ConnectError or *PgError.
+func WarmUp(ctx context.Context, p *pgxpool.Pool) error {
+	if p == nil {
+		return errors.New("pool: warm up: nil pool")
+	}
+	cfg := p.Config()
+	n := max(1, int(cfg.MinConns), int(cfg.MinIdleConns))
+	conns := make([]*pgxpool.Conn, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { conns[i], errs[i] = p.Acquire(ctx) })
+	}
+	wg.Wait()
+	var first error
+	pinged := false
+	for i, c := range conns {
+		if c == nil {
+			first = cmp.Or(first, errs[i])
+			continue
+		}
+		if !pinged {
+			pinged = true
+			first = cmp.Or(first, c.Ping(ctx))
+		}
+		c.Release()
+	}
+	if first != nil {
+		return redact("warm up", first, cfg.ConnString(), cfg.ConnConfig.Password)
+	}
+	return nil
+}
+
+// offAs maps a disabled (negative) duration to off, the value pgxpool/pgx take for it.
+func offAs(d, off time.Duration) time.Duration {
+	if d < 0 {
+		return off
+	}
+	return d
+}
+
+// millis renders d as PostgreSQL millisecond text, rounding up so that a positive value
+// never becomes 0 (which PostgreSQL reads as "no limit"). Negative means off: "0".
+func millis(d time.Duration) string {
+	if d <= 0 {
+		return "0"
+	}
+	return strconv.FormatInt(int64((d+time.Millisecond-1)/time.Millisecond), 10)
+}
