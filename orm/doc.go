@@ -1,0 +1,69 @@
+// Package orm is batchorm's front door: models, the [DB] handle, the immutable
+// [Select] builder and single-row writes. The efficient pattern is the default path:
+// relations load with one statement per edge ([Select.Preload]) or in the same
+// statement ([Select.Join]), never one per row.
+//
+// # Models
+//
+// A model is a plain struct. Exported fields are columns, named by their `db` tag or
+// the snake_case of the field; `db:"-"` skips a field; embedded structs are
+// flattened. Options go in the `orm` tag:
+//
+//	type Post struct {
+//		ID        int64     `db:"id"`                        // ID is the key; an integer ID is chosen by the database
+//		AuthorID  int64     `db:"author_id"`
+//		Title     string    `db:"title"`
+//		CreatedAt time.Time `db:"created_at" orm:"default"`  // zero value: let the database's DEFAULT choose
+//		Search    string    `db:"search" orm:"readonly"`     // generated column: read, never written
+//		Author    *User     `orm:"belongs-to"`               // posts.author_id -> users.id
+//		Comments  []Comment `orm:"has-many"`                 // comments.post_id -> posts.id
+//		Tags      []Tag     `orm:"many-to-many,through:post_tags"` // post_tags(post_id, tag_id)
+//	}
+//
+// `orm:"pk"` marks key columns (several make a composite key). Relation keys that do
+// not follow the conventions are named: fk: (the foreign-key column), ref: (the column
+// it references), through_owner: and through_target: (the join table's columns),
+// target_ref:, with + joining the columns of a composite key. The table is the type's
+// TableName() method or the snake_case plural of its name. Each type is analysed once
+// and cached; a bad tag is a [TagError] naming the type, field and tag.
+//
+// Column types: anything pgx scans and encodes, including numeric (pgtype.Numeric or a
+// decimal type registered with pgx), timestamptz and timestamp, date, uuid, jsonb,
+// bytea, arrays, enums and domains; NULL goes into pointers, sql.Null* and pgtype values.
+//
+// # The DB handle
+//
+// [Open] builds a pool with production defaults (see package pool) and [New] wraps a
+// pool you built. A DB is safe for concurrent use; [DB.Tx] runs a function in a
+// transaction, committing on nil and rolling back on error or panic.
+//
+// # Queries
+//
+// [Query] starts a [Select]. Every chain method returns a new value, so a base query
+// can be kept and shared:
+//
+//	recent := orm.Query[Post](db).Where(orm.Gte{"created_at": since}).OrderBy("-created_at")
+//	posts, err := recent.Limit(20).Preload("Author", "Tags").All(ctx)
+//
+// Names given to Where maps ([Eq], [Gt], ...), OrderBy and Columns are checked against
+// the model and quoted by batchorm; values are always bound parameters. The SELECT
+// lists its columns; batchorm never sends SELECT *. [Select.ToSQL] renders a query
+// without a database.
+//
+// # Writes
+//
+// [Insert] reads database-chosen values back into the struct. [Update] writes only the
+// columns it is told to: a Go zero value never means "leave alone". [Delete] deletes
+// by primary key. Bulk writes of many rows in one statement are in package bulk.
+//
+// # Counting statements
+//
+// [WithQueryLog] records what a block of code sends, counted at the driver, so a test
+// can hold code to its statement count (see package ormtest's AssertStatements).
+//
+// # Errors
+//
+// [ErrNotFound] matches pgx.ErrNoRows and sql.ErrNoRows with errors.Is. A
+// *pgconn.PgError stays reachable with errors.As through every wrap; predicates such
+// as [IsUniqueViolation] read its SQLSTATE.
+package orm

@@ -1,0 +1,111 @@
+package ormtest_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/orm/ormtest"
+)
+
+func TestMain(m *testing.M) { ormtest.Main(m) }
+
+// recorder is a testing.TB that keeps failures and cleanups instead of acting on them,
+// so the assertions themselves can be shown to fail.
+type recorder struct {
+	testing.TB
+	errors   []string
+	cleanups []func()
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Error(args ...any) { r.errors = append(r.errors, fmt.Sprint(args...)) }
+func (r *recorder) Cleanup(f func())  { r.cleanups = append(r.cleanups, f) }
+func (r *recorder) runCleanups() {
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		r.cleanups[i]()
+	}
+}
+
+func ctxFor(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestAssertStatements_failsWithTheStatementList(t *testing.T) {
+	t.Parallel()
+	db := ormtest.New(t, ormtest.Schema("CREATE TABLE t (id int)"))
+	rec := &recorder{TB: t}
+	ormtest.AssertStatements(rec, ctxFor(t), 1, func(ctx context.Context) {
+		for i := range 3 {
+			if _, err := db.Exec(ctx, "INSERT INTO t VALUES ($1)", i); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "want 1 statements, got 3 statements in 3 round trips") ||
+		strings.Count(rec.errors[0], "INSERT INTO t VALUES ($1)") != 3 {
+		t.Fatalf("assertion output: %q", rec.errors)
+	}
+	rec = &recorder{TB: t}
+	ormtest.AssertStatements(rec, ctxFor(t), 1, func(ctx context.Context) {
+		_, _ = db.Exec(ctx, "SELECT 1")
+	})
+	if len(rec.errors) != 0 {
+		t.Fatalf("passing assertion failed: %q", rec.errors)
+	}
+}
+
+func TestAssertCounts_comparesRoundTripsAndTx(t *testing.T) {
+	t.Parallel()
+	db := ormtest.New(t)
+	rec := &recorder{TB: t}
+	ormtest.AssertCounts(rec, ctxFor(t), ormtest.Counts{Statements: 1, RoundTrips: 1}, func(ctx context.Context) {
+		_ = db.Tx(ctx, func(tx *orm.DB) error { _, err := tx.Exec(ctx, "SELECT 1"); return err })
+	})
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "TxStatements:2") {
+		t.Fatalf("assertion output: %q", rec.errors)
+	}
+}
+
+func TestNew_reportsLeakedConnection(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{TB: t}
+	db := ormtest.New(rec)
+	rows, err := db.Query(ctxFor(t), "SELECT 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	done := make(chan struct{})
+	go func() { rec.runCleanups(); close(done) }()
+	// The cleanup waits up to 5 s for the count to settle; close the rows after it
+	// has had its look, so the drop can proceed.
+	time.AfterFunc(6*time.Second, rows.Close)
+	<-done
+	if len(rec.errors) == 0 || !strings.Contains(rec.errors[0], "1 connection(s) still acquired") {
+		t.Fatalf("leak not reported: %q", rec.errors)
+	}
+}
+
+func TestNew_isolatedDatabases(t *testing.T) {
+	t.Parallel()
+	const schema = "CREATE TABLE items (id int PRIMARY KEY)"
+	a := ormtest.New(t, ormtest.Schema(schema))
+	b := ormtest.New(t, ormtest.Schema(schema))
+	ctx := ctxFor(t)
+	if _, err := a.Exec(ctx, "INSERT INTO items VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := b.QueryRow(ctx, "SELECT count(*) FROM items").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("databases share rows: %d %v", n, err)
+	}
+}
