@@ -1,0 +1,173 @@
+package orm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/batchorm/batchorm/internal/model"
+)
+
+// Plan is PostgreSQL's plan for one statement, parsed from EXPLAIN (FORMAT JSON).
+type Plan struct {
+	// Root is the top plan node.
+	Root PlanNode `json:"Plan"`
+	// PlanningTime and ExecutionTime are in milliseconds; set only by an ANALYZE.
+	PlanningTime  float64 `json:"Planning Time"`
+	ExecutionTime float64 `json:"Execution Time"`
+	// JSON is the plan as the server returned it.
+	JSON json.RawMessage `json:"-"`
+}
+
+// PlanNode is one node of a [Plan].
+type PlanNode struct {
+	NodeType     string     `json:"Node Type"`
+	RelationName string     `json:"Relation Name"`
+	Alias        string     `json:"Alias"`
+	IndexName    string     `json:"Index Name"`
+	StartupCost  float64    `json:"Startup Cost"`
+	TotalCost    float64    `json:"Total Cost"`
+	PlanRows     float64    `json:"Plan Rows"`
+	ActualRows   float64    `json:"Actual Rows"`
+	ActualLoops  float64    `json:"Actual Loops"`
+	Filter       string     `json:"Filter"`
+	Plans        []PlanNode `json:"Plans"`
+}
+
+// walk calls fn for n and every node below it.
+func (n *PlanNode) walk(fn func(*PlanNode)) {
+	fn(n)
+	for i := range n.Plans {
+		n.Plans[i].walk(fn)
+	}
+}
+
+// SeqScans returns the tables the plan reads with a sequential scan: on a large table,
+// the sign of a missing index.
+func (p *Plan) SeqScans() []string {
+	var out []string
+	p.Root.walk(func(n *PlanNode) {
+		if n.NodeType == "Seq Scan" {
+			out = append(out, n.RelationName)
+		}
+	})
+	return out
+}
+
+// Indexes returns the indexes the plan uses (Index Scan, Index Only Scan, Bitmap Index
+// Scan), in plan order.
+func (p *Plan) Indexes() []string {
+	var out []string
+	p.Root.walk(func(n *PlanNode) {
+		if n.IndexName != "" {
+			out = append(out, n.IndexName)
+		}
+	})
+	return out
+}
+
+// String renders the plan as an indented tree of node types, relations and indexes.
+func (p *Plan) String() string {
+	var b strings.Builder
+	var write func(n *PlanNode, depth int)
+	write = func(n *PlanNode, depth int) {
+		fmt.Fprintf(&b, "%s%s", strings.Repeat("  ", depth), n.NodeType)
+		if n.RelationName != "" {
+			fmt.Fprintf(&b, " on %s", n.RelationName)
+		}
+		if n.IndexName != "" {
+			fmt.Fprintf(&b, " using %s", n.IndexName)
+		}
+		fmt.Fprintf(&b, " (cost=%.2f..%.2f rows=%.0f)\n", n.StartupCost, n.TotalCost, n.PlanRows)
+		for i := range n.Plans {
+			write(&n.Plans[i], depth+1)
+		}
+	}
+	write(&p.Root, 0)
+	return b.String()
+}
+
+// ExplainOption configures [Explain].
+type ExplainOption func(*explainOptions)
+
+type explainOptions struct{ analyze bool }
+
+// Analyze runs the statement (EXPLAIN ANALYZE) so the plan carries actual rows and
+// times. Only use it on statements that are safe to run: it executes them.
+func Analyze() ExplainOption { return func(o *explainOptions) { o.analyze = true } }
+
+// Explain returns PostgreSQL's plan for sql with args.
+func Explain(ctx context.Context, db Querier, sql string, args []any, opts ...ExplainOption) (*Plan, error) {
+	var o explainOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	prefix := "EXPLAIN (FORMAT JSON) "
+	if o.analyze {
+		prefix = "EXPLAIN (ANALYZE, FORMAT JSON) "
+	}
+	var raw []byte
+	if err := db.QueryRow(ctx, prefix+sql, args...).Scan(&raw); err != nil {
+		return nil, fmt.Errorf("orm: explain: %w", err)
+	}
+	var plans []Plan
+	if err := json.Unmarshal(raw, &plans); err != nil || len(plans) != 1 {
+		return nil, fmt.Errorf("orm: explain: unexpected plan %.200s: %v", raw, err)
+	}
+	plans[0].JSON = raw
+	return &plans[0], nil
+}
+
+// Explain returns PostgreSQL's plan for the query (its main statement; preloads are
+// separate statements, each an indexed = ANY lookup).
+func (q Select[T]) Explain(ctx context.Context, opts ...ExplainOption) (*Plan, error) {
+	b, err := q.build()
+	if err != nil {
+		return nil, err
+	}
+	db, err := q.querier()
+	if err != nil {
+		return nil, err
+	}
+	return Explain(ctx, db, b.sql, b.args, opts...)
+}
+
+// Index describes one index of a model's table.
+type Index struct {
+	Name    string   // index name
+	Columns []string // key columns in order; an expression column reads as its text
+	Unique  bool
+	Primary bool
+}
+
+// Indexes returns the indexes on T's table, for checking that a filter or sort order
+// has one (see also [Plan.SeqScans]).
+func Indexes[T any](ctx context.Context, db Querier) ([]Index, error) {
+	m, err := model.Of[T]()
+	if err != nil {
+		return nil, err
+	}
+	const sql = `SELECT i.relname, ix.indisunique, ix.indisprimary,
+	array(SELECT pg_get_indexdef(ix.indexrelid, k, true) FROM generate_series(1, ix.indnkeyatts) AS k ORDER BY k)
+FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid
+WHERE ix.indrelid = to_regclass($1)
+ORDER BY i.relname`
+	rows, err := db.Query(ctx, sql, m.QTable)
+	if err != nil {
+		return nil, fmt.Errorf("orm: indexes of %s: %w", m.Table, err)
+	}
+	defer rows.Close()
+	var out []Index
+	for rows.Next() {
+		var ix Index
+		if err := rows.Scan(&ix.Name, &ix.Unique, &ix.Primary, &ix.Columns); err != nil {
+			return nil, fmt.Errorf("orm: indexes of %s: %w", m.Table, err)
+		}
+		out = append(out, ix)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orm: indexes of %s: %w", m.Table, err)
+	}
+	return out, nil
+}
