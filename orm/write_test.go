@@ -139,6 +139,12 @@ func TestDelete(t *testing.T) {
 	if err != nil || len(users) != 2 || users[0].ID != 1 || users[1].ID != 3 {
 		t.Fatalf("after delete: %+v %v", users, err)
 	}
+	if err := orm.Delete[User](ctx, db, nil); err == nil {
+		t.Fatal("nil row accepted")
+	}
+	if err := orm.Insert[User](ctx, nil, &User{}); err == nil {
+		t.Fatal("nil DB accepted")
+	}
 	if err := orm.Delete(ctx, db, &User{ID: 2}); !errors.Is(err, orm.ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
