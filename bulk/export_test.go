@@ -1,0 +1,124 @@
+package bulk
+
+import (
+	"context"
+
+	sq "github.com/Masterminds/squirrel"
+)
+
+// Test hooks: render statements without a database.
+
+// PGColumn is what the catalog says about a column.
+type PGColumn = pgColumn
+
+// UpdateWhereSQL renders the statement UpdateWhere[T] would send.
+func UpdateWhereSQL[T any](set Set, returning bool, where ...sq.Sqlizer) (string, []any, error) {
+	m, err := modelOf[T]("UpdateWhere")
+	if err != nil {
+		return "", nil, err
+	}
+	return renderUpdateWhere(m, set, where, returning)
+}
+
+// DeleteWhereSQL renders the statement DeleteWhere[T] would send.
+func DeleteWhereSQL[T any](returning bool, where ...sq.Sqlizer) (string, []any, error) {
+	m, err := modelOf[T]("DeleteWhere")
+	if err != nil {
+		return "", nil, err
+	}
+	return renderDeleteWhere(m, where, returning)
+}
+
+// CreateSQL renders the statement Create would send for rows, the table being
+// described by cols.
+func CreateSQL[T any](cols []PGColumn, rows []T, opts ...Option) (string, error) {
+	m, bases, cfg, err := prepare("Create", rows, opts)
+	if err != nil {
+		return "", err
+	}
+	p, err := newPlan(m, cols, nil)
+	if err != nil {
+		return "", err
+	}
+	s, err := createShape(p, bases, cfg)
+	if err != nil {
+		return "", err
+	}
+	st, err := s.strategy(cfg, len(bases))
+	if err != nil || st == Copy {
+		return "COPY", err
+	}
+	return s.render(st, len(bases)), nil
+}
+
+// UpsertSQL renders the statement Upsert would send for rows.
+func UpsertSQL[T any](cols []PGColumn, cons map[string][]string, rows []T, c Conflict, opts ...Option) (string, error) {
+	m, bases, cfg, err := prepare("Upsert", rows, opts)
+	if err != nil {
+		return "", err
+	}
+	if err := c.check(m); err != nil {
+		return "", err
+	}
+	p, err := newPlan(m, cols, cons)
+	if err != nil {
+		return "", err
+	}
+	key, err := c.keyColumns(p)
+	if err != nil {
+		return "", err
+	}
+	s, err := upsertShape(p, bases, key, cfg.noReturning)
+	if err != nil {
+		return "", err
+	}
+	s.conflict = c.render(p)
+	st := Unnest
+	if cfg.strategy == Values {
+		st = Values
+	}
+	return s.render(st, len(bases)), nil
+}
+
+// UpdateSQL renders the statement Update would send for rows.
+func UpdateSQL[T any](cols []PGColumn, rows []T, columns []string, opts ...Option) (string, error) {
+	m, _, cfg, err := prepare("Update", rows, opts)
+	if err != nil {
+		return "", err
+	}
+	set, err := updateColumns(m, columns)
+	if err != nil {
+		return "", err
+	}
+	p, err := newPlan(m, cols, nil)
+	if err != nil {
+		return "", err
+	}
+	st := Unnest
+	if cfg.strategy == Values {
+		st = Values
+	}
+	return keyedShape(p, set).updateSQL(set)(st, len(rows)), nil
+}
+
+// DeleteSQL renders the statement a composite-key Delete would send for rows.
+func DeleteSQL[T any](cols []PGColumn, rows []T) (string, error) {
+	m, err := modelOf[T]("Delete")
+	if err != nil {
+		return "", err
+	}
+	p, err := newPlan(m, cols, nil)
+	if err != nil {
+		return "", err
+	}
+	return keyedShape(p, nil).deleteSQL(Unnest, len(rows)), nil
+}
+
+// ReadCatalog reads what the catalog says about T's table.
+func ReadCatalog[T any](ctx context.Context, q Querier) ([]PGColumn, map[string][]string, error) {
+	m, err := modelOf[T]("ReadCatalog")
+	if err != nil {
+		return nil, nil, err
+	}
+	return readCatalog(ctx, q, m)
+}

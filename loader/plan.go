@@ -1,0 +1,164 @@
+package loader
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unsafe"
+
+	"github.com/batchorm/batchorm/internal/dbx"
+	"github.com/batchorm/batchorm/internal/model"
+)
+
+// Querier is the pgx method set batchorm's engines accept; the loader uses its Query
+// and SendBatch. *pgxpool.Pool, *pgx.Conn, pgx.Tx and *orm.DB satisfy it.
+type Querier = dbx.Querier
+
+// Plan is a validated preload plan for one model: the tree of relation edges to load,
+// each with its statement already rendered. Make it with [NewPlan]; run it with
+// [Plan.Load]. A Plan holds no state between loads and is safe for concurrent use.
+type Plan struct {
+	m     *model.Model
+	roots []*node
+	all   []*node // every node, parents before children
+}
+
+// node is one relation edge of a plan.
+type node struct {
+	rel      *model.Relation
+	path     string
+	depth    int
+	spec     Spec // options of the edge (zero value: defaults)
+	children []*node
+	st       statement
+	ownerPK  bool // the owner key is the owner's primary key: a zero value is an error
+	newExec  func(parents []unsafe.Pointer) edgeExec
+}
+
+// NewPlan validates specs against m and renders one statement per relation edge. Every
+// mistake is found here, before any statement is sent: an unknown relation or an empty
+// path segment is a [*RelationError] listing the model's relations, a bad option an
+// [*OptionError], an unsupported relation shape a [*FieldError].
+func NewPlan(m *model.Model, specs ...Spec) (*Plan, error) {
+	if m == nil {
+		return nil, errors.New("loader: NewPlan: nil model")
+	}
+	p := &Plan{m: m}
+	for _, s := range specs {
+		if s.err != nil {
+			return nil, s.err
+		}
+		if err := p.add(s); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range p.all {
+		if err := n.render(); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// add merges the edges of s into the plan's tree.
+func (p *Plan) add(s Spec) error {
+	segs := strings.Split(s.path, ".")
+	cur, list := p.m, &p.roots
+	var n *node
+	for i, seg := range segs {
+		if seg == "" {
+			return relationError(cur, s.path, seg, "empty segment")
+		}
+		rel := cur.Relation(seg)
+		if rel == nil {
+			return relationError(cur, s.path, seg, "unknown relation")
+		}
+		n = findNode(*list, rel)
+		if n == nil {
+			n = &node{rel: rel, path: strings.Join(segs[:i+1], "."), depth: i + 1}
+			*list = append(*list, n)
+			p.all = append(p.all, n)
+		}
+		list, cur = &n.children, rel.Target
+	}
+	if !s.opts {
+		return nil
+	}
+	if n.spec.opts && !sameOptions(&n.spec, &s) {
+		return &OptionError{Path: s.path, Option: "Path", Reason: "two specs give different options to the same path; give them once"}
+	}
+	n.spec = s
+	n.spec.path = n.path
+	return nil
+}
+
+func findNode(list []*node, rel *model.Relation) *node {
+	for _, n := range list {
+		if n.rel == rel {
+			return n
+		}
+	}
+	return nil
+}
+
+// Statement is the SQL a [Plan] sends for one relation edge, for inspection (tests,
+// EXPLAIN, logs). The statements of one Depth share a round trip.
+type Statement struct {
+	Path      string // the relation path, e.g. "Posts.Comments"
+	Depth     int    // 1 for relations of the parents, 2 for theirs, ...
+	SQL       string // the statement text, which does not depend on the number of parents
+	KeyParams int    // the first KeyParams arguments are key arrays, filled in by Load
+	Args      []any  // the arguments, with nil in place of the key arrays
+}
+
+// Statements returns the statement of every edge of the plan, parents before
+// children.
+func (p *Plan) Statements() []Statement {
+	out := make([]Statement, 0, len(p.all))
+	for _, n := range p.all {
+		out = append(out, Statement{
+			Path: n.path, Depth: n.depth, SQL: n.st.sql, KeyParams: n.st.nkeys,
+			Args: append([]any(nil), n.st.args...),
+		})
+	}
+	return out
+}
+
+// KeyColumns returns the columns of m that the first edges of specs read from the
+// parents (the primary key for has-one, has-many and many-to-many, the foreign key for
+// belongs-to), so that a query selecting only some columns still selects them. Paths
+// that do not resolve are ignored here; [NewPlan] reports them.
+func KeyColumns(m *model.Model, specs ...Spec) []*model.Column {
+	if m == nil {
+		return nil
+	}
+	var out []*model.Column
+	seen := map[*model.Column]bool{}
+	for _, s := range specs {
+		first, _, _ := strings.Cut(s.path, ".")
+		rel := m.Relation(first)
+		if rel == nil {
+			continue
+		}
+		for _, c := range rel.OwnerKey {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// fieldNames joins the Go field names of cols with "+".
+func fieldNames(cols []*model.Column) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Field
+	}
+	return strings.Join(names, "+")
+}
+
+func (n *node) unsupported(m *model.Model, field, format string, a ...any) error {
+	return &FieldError{Path: n.path, Model: m.Name, Field: field, Reason: fmt.Sprintf(format, a...), Err: ErrUnsupported}
+}

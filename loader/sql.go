@@ -1,0 +1,349 @@
+package loader
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlb"
+)
+
+// statement is the rendered SQL of one edge and what is needed to scan its rows.
+type statement struct {
+	sql   string
+	nkeys int             // key array parameters, $1..$nkeys
+	args  []any           // nkeys nils, then the Where args, then the Limit
+	cols  []*model.Column // related-model columns, scanned after the link columns
+	link  []reflect.Type  // many-to-many: types of the leading link-key columns
+	// holder is a struct type with one field per link-key column: the link keys of each
+	// row are scanned into one and read from it.
+	holder reflect.Type
+}
+
+// orderKey is one resolved ORDER BY key.
+type orderKey struct {
+	col  *model.Column
+	desc bool
+}
+
+// render validates the node's options and renders its statement.
+func (n *node) render() error {
+	rel, t := n.rel, n.rel.Target
+	n.ownerPK = true
+	for _, c := range rel.OwnerKey {
+		n.ownerPK = n.ownerPK && c.PK
+	}
+	if n.spec.limit > 0 && !rel.Kind.ToMany() {
+		return &OptionError{Path: n.path, Option: "Limit", Reason: fmt.Sprintf("%s relation %s loads at most one row per parent; Limit is for has-many and many-to-many", rel.Kind, rel.Name)}
+	}
+	for _, w := range n.spec.where {
+		if _, _, err := w.ToSql(); err != nil {
+			return &OptionError{Path: n.path, Option: "Where", Reason: "condition does not render", Err: err}
+		}
+	}
+	cols, err := n.columns()
+	if err != nil {
+		return err
+	}
+	order, err := n.orderKeys()
+	if err != nil {
+		return err
+	}
+	casts, err := n.keyCasts()
+	if err != nil {
+		return err
+	}
+	if err := n.setKeys(); err != nil {
+		return err
+	}
+	r := renderer{n: n, qt: t.QTable, cols: cols, order: order, casts: casts}
+	var sql string
+	if n.spec.limit > 0 {
+		sql = r.windowed()
+	} else {
+		sql = r.plain()
+	}
+	n.st.sql, err = sqlb.Dollar(sql)
+	if err != nil {
+		return fmt.Errorf("loader: %q: render: %w", n.path, err)
+	}
+	n.st.nkeys = len(rel.OwnerKey)
+	n.st.cols = cols
+	n.st.args = make([]any, n.st.nkeys, n.st.nkeys+len(r.args)+1)
+	n.st.args = append(n.st.args, r.args...)
+	if n.spec.limit > 0 {
+		n.st.args = append(n.st.args, n.spec.limit)
+	}
+	return nil
+}
+
+// columns returns the related-model columns to select: all of them, or the ones named
+// by Columns plus the keys the loader needs, in field order.
+func (n *node) columns() ([]*model.Column, error) {
+	t := n.rel.Target
+	if len(n.spec.cols) == 0 {
+		return t.Columns, nil
+	}
+	want := map[*model.Column]bool{}
+	for _, name := range n.spec.cols {
+		c, err := t.Column(name)
+		if err != nil {
+			return nil, &OptionError{Path: n.path, Option: "Columns", Reason: "unknown column", Err: err}
+		}
+		want[c] = true
+	}
+	for _, c := range t.PK {
+		want[c] = true
+	}
+	if n.rel.Kind != model.ManyToMany {
+		for _, c := range n.rel.TargetKey {
+			want[c] = true
+		}
+	}
+	for _, ch := range n.children {
+		for _, c := range ch.rel.OwnerKey {
+			want[c] = true
+		}
+	}
+	var out []*model.Column
+	for _, c := range t.Columns {
+		if want[c] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// orderKeys resolves OrderBy against the related model and appends its primary key as
+// a tie-breaker.
+func (n *node) orderKeys() ([]orderKey, error) {
+	t := n.rel.Target
+	var out []orderKey
+	seen := map[*model.Column]bool{}
+	for _, key := range n.spec.order {
+		name, desc, err := parseOrderKey(key)
+		if err != nil {
+			return nil, &OptionError{Path: n.path, Option: "OrderBy", Reason: fmt.Sprintf("%q: %v", key, err)}
+		}
+		c, err := t.Column(name)
+		if err != nil {
+			return nil, &OptionError{Path: n.path, Option: "OrderBy", Reason: "unknown column", Err: err}
+		}
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, orderKey{col: c, desc: desc})
+		}
+	}
+	for _, c := range t.PK {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, orderKey{col: c})
+		}
+	}
+	return out, nil
+}
+
+// parseOrderKey splits "-name", "name DESC", "name asc" into a name and a direction.
+func parseOrderKey(key string) (name string, desc bool, err error) {
+	key = strings.TrimSpace(key)
+	if strings.HasPrefix(key, "-") {
+		key, desc = key[1:], true
+	} else if f := strings.Fields(key); len(f) == 2 {
+		switch strings.ToLower(f[1]) {
+		case "desc":
+			key, desc = f[0], true
+		case "asc":
+			key = f[0]
+		default:
+			return "", false, fmt.Errorf("direction must be ASC or DESC")
+		}
+	}
+	if key == "" || strings.ContainsAny(key, " \t") {
+		return "", false, fmt.Errorf("malformed sort key")
+	}
+	return key, desc, nil
+}
+
+// keyCasts returns, for a composite key, the SQL array type of each key column (the
+// key arrays go through unnest, which cannot infer them); nil for a one-column key.
+func (n *node) keyCasts() ([]string, error) {
+	ok := n.rel.OwnerKey
+	if len(ok) == 1 {
+		return nil, nil
+	}
+	if len(ok) > maxKeyCols {
+		return nil, n.unsupported(n.rel.Owner, fieldNames(ok), "composite keys of more than %d columns are not supported", maxKeyCols)
+	}
+	casts := make([]string, len(ok))
+	for i, c := range ok {
+		name, found := sqlTypes[model.KeyType(c.Type)]
+		if !found {
+			return nil, n.unsupported(n.rel.Owner, c.Field, "composite key column of Go type %v: its SQL type is unknown (supported: integers, string, uuid, bool, float64, time.Time)", c.Type)
+		}
+		casts[i] = name + "[]"
+	}
+	return casts, nil
+}
+
+// sqlTypes names the SQL type of the Go key types that composite keys may use.
+var sqlTypes = map[reflect.Type]string{
+	reflect.TypeFor[int64]():     "int8",
+	reflect.TypeFor[string]():    "text",
+	reflect.TypeFor[[16]byte]():  "uuid",
+	reflect.TypeFor[bool]():      "bool",
+	reflect.TypeFor[float64]():   "float8",
+	reflect.TypeFor[time.Time](): "timestamptz",
+}
+
+// renderer writes the statement of one node, with '?' placeholders.
+type renderer struct {
+	n     *node
+	qt    string // quoted related table, also the alias of the windowed subquery
+	cols  []*model.Column
+	order []orderKey
+	casts []string
+	args  []any
+}
+
+// matchCols returns the qualified columns compared with the parents' keys: the link
+// table's owner columns for many-to-many, the related model's key columns otherwise.
+func (r *renderer) matchCols() []string {
+	rel := r.n.rel
+	if rel.Kind == model.ManyToMany {
+		ql := model.QuoteIdent(rel.Through)
+		out := make([]string, len(rel.ThroughOwner))
+		for i, c := range rel.ThroughOwner {
+			out[i] = ql + "." + model.QuoteIdent(c)
+		}
+		return out
+	}
+	out := make([]string, len(rel.TargetKey))
+	for i, c := range rel.TargetKey {
+		out[i] = r.qt + "." + c.Quoted
+	}
+	return out
+}
+
+// from writes FROM, the link-table join and WHERE.
+func (r *renderer) from(b *strings.Builder) {
+	rel := r.n.rel
+	b.WriteString(" FROM ")
+	b.WriteString(r.qt)
+	if rel.Kind == model.ManyToMany {
+		ql := model.QuoteIdent(rel.Through)
+		b.WriteString(" JOIN ")
+		b.WriteString(ql)
+		b.WriteString(" ON ")
+		for i, c := range rel.ThroughTarget {
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			fmt.Fprintf(b, "%s.%s = %s.%s", ql, model.QuoteIdent(c), r.qt, rel.TargetKey[i].Quoted)
+		}
+	}
+	b.WriteString(" WHERE ")
+	match := r.matchCols()
+	if len(match) == 1 {
+		b.WriteString(match[0])
+		b.WriteString(" = ANY(?)")
+	} else {
+		fmt.Fprintf(b, "(%s) IN (SELECT * FROM unnest(", strings.Join(match, ", "))
+		for i, c := range r.casts {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("?::" + c)
+		}
+		b.WriteString("))")
+	}
+	for _, w := range r.n.spec.where {
+		s, args, err := w.ToSql()
+		if err != nil {
+			// A Sqlizer that cannot render is reported when the plan is built.
+			s, args = "false", nil
+		}
+		b.WriteString(" AND (")
+		b.WriteString(s)
+		b.WriteString(")")
+		r.args = append(r.args, args...)
+	}
+}
+
+// orderList renders the ORDER BY keys: the group key first for to-many relations (so
+// each parent's children arrive together), then the asked order.
+func (r *renderer) orderList(group []string) string {
+	var keys []string
+	keys = append(keys, group...)
+	for _, o := range r.order {
+		k := r.qt + "." + o.col.Quoted
+		if o.desc {
+			k += " DESC"
+		}
+		keys = append(keys, k)
+	}
+	return strings.Join(keys, ", ")
+}
+
+// plain renders SELECT ... WHERE key = ANY(?) ORDER BY ...
+func (r *renderer) plain() string {
+	rel := r.n.rel
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	match := r.matchCols()
+	if rel.Kind == model.ManyToMany {
+		b.WriteString(strings.Join(match, ", "))
+		b.WriteString(", ")
+	}
+	b.WriteString(rel.Target.QualifiedList(rel.Target.Table, r.cols))
+	r.from(&b)
+	switch {
+	case rel.Kind.ToMany():
+		b.WriteString(" ORDER BY ")
+		b.WriteString(r.orderList(match))
+	case rel.Kind == model.HasOne || len(r.n.spec.order) > 0:
+		b.WriteString(" ORDER BY ")
+		b.WriteString(r.orderList(nil))
+	}
+	return b.String()
+}
+
+// windowed renders the per-parent limit: a row_number() window partitioned by the
+// parent key in a subquery aliased as the related table, filtered on the row number.
+func (r *renderer) windowed() string {
+	rel := r.n.rel
+	match := r.matchCols()
+	group := match
+	var inner, outer strings.Builder
+	inner.WriteString("SELECT ")
+	if rel.Kind == model.ManyToMany {
+		group = make([]string, len(match))
+		for i, c := range match {
+			alias := model.QuoteIdent(fmt.Sprintf("_k%d", i))
+			fmt.Fprintf(&inner, "%s AS %s, ", c, alias)
+			group[i] = r.qt + "." + alias
+		}
+	}
+	innerCols := slices.Clone(r.cols)
+	for _, o := range r.order {
+		if !slices.Contains(innerCols, o.col) {
+			innerCols = append(innerCols, o.col)
+		}
+	}
+	inner.WriteString(rel.Target.QualifiedList(rel.Target.Table, innerCols))
+	fmt.Fprintf(&inner, ", row_number() OVER (PARTITION BY %s ORDER BY %s) AS \"_rn\"",
+		strings.Join(match, ", "), r.orderList(nil))
+	r.from(&inner)
+
+	outer.WriteString("SELECT ")
+	if rel.Kind == model.ManyToMany {
+		outer.WriteString(strings.Join(group, ", "))
+		outer.WriteString(", ")
+	}
+	outer.WriteString(rel.Target.QualifiedList(rel.Target.Table, r.cols))
+	fmt.Fprintf(&outer, " FROM (%s) AS %s WHERE %s.\"_rn\" <= ? ORDER BY %s",
+		inner.String(), r.qt, r.qt, r.orderList(group))
+	return outer.String()
+}

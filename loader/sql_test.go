@@ -1,0 +1,200 @@
+package loader_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/loader"
+)
+
+const (
+	usersList = `"users"."id", "users"."name", "users"."manager_id", "users"."created_at"`
+	postsList = `"posts"."id", "posts"."author_id", "posts"."editor_id", "posts"."title", "posts"."score", "posts"."published", "posts"."created_at"`
+)
+
+func mustModel[T any](t testing.TB) *model.Model {
+	t.Helper()
+	m, err := model.Of[T]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestPlan_Statements(t *testing.T) {
+	t.Parallel()
+	users, posts, orders := mustModel[User](t), mustModel[Post](t), mustModel[Order](t)
+	tests := map[string]struct {
+		model *model.Model
+		specs []loader.Spec
+		want  []loader.Statement
+	}{
+		"belongs-to: no ORDER BY unless asked": {
+			model: posts, specs: specs("Author"),
+			want: []loader.Statement{{Path: "Author", Depth: 1, KeyParams: 1, Args: []any{nil},
+				SQL: `SELECT ` + usersList + ` FROM "users" WHERE "users"."id" = ANY($1)`}},
+		},
+		"belongs-to with an order": {
+			model: posts, specs: []loader.Spec{loader.Path("Author", loader.OrderBy("name"))},
+			want: []loader.Statement{{Path: "Author", Depth: 1, KeyParams: 1, Args: []any{nil},
+				SQL: `SELECT ` + usersList + ` FROM "users" WHERE "users"."id" = ANY($1) ORDER BY "users"."name", "users"."id"`}},
+		},
+		"has-one: ordered by primary key, the first row wins": {
+			model: users, specs: specs("Profile"),
+			want: []loader.Statement{{Path: "Profile", Depth: 1, KeyParams: 1, Args: []any{nil},
+				SQL: `SELECT "profiles"."id", "profiles"."user_id", "profiles"."bio" FROM "profiles" WHERE "profiles"."user_id" = ANY($1) ORDER BY "profiles"."id"`}},
+		},
+		"has-many: grouped by the foreign key, then primary key": {
+			model: users, specs: specs("Posts"),
+			want: []loader.Statement{{Path: "Posts", Depth: 1, KeyParams: 1, Args: []any{nil},
+				SQL: `SELECT ` + postsList + ` FROM "posts" WHERE "posts"."author_id" = ANY($1) ORDER BY "posts"."author_id", "posts"."id"`}},
+		},
+		"many-to-many: one statement joining the link table": {
+			model: posts, specs: specs("Tags"),
+			want: []loader.Statement{{Path: "Tags", Depth: 1, KeyParams: 1, Args: []any{nil},
+				SQL: `SELECT "post_tags"."post_id", "tags"."id", "tags"."name" FROM "tags" JOIN "post_tags" ON "post_tags"."tag_id" = "tags"."id" WHERE "post_tags"."post_id" = ANY($1) ORDER BY "post_tags"."post_id", "tags"."id"`}},
+		},
+		"where with args and columns": {
+			model: posts, specs: []loader.Spec{loader.Path("Comments", loader.Where("score > ?", 3), loader.Columns("body"))},
+			want: []loader.Statement{{Path: "Comments", Depth: 1, KeyParams: 1, Args: []any{nil, 3},
+				SQL: `SELECT "comments"."id", "comments"."post_id", "comments"."body" FROM "comments" WHERE "comments"."post_id" = ANY($1) AND (score > $2) ORDER BY "comments"."post_id", "comments"."id"`}},
+		},
+		"per-parent limit: a row_number window": {
+			model: users, specs: []loader.Spec{loader.Path("Posts", loader.OrderBy("-created_at"), loader.Limit(3))},
+			want: []loader.Statement{{Path: "Posts", Depth: 1, KeyParams: 1, Args: []any{nil, 3},
+				SQL: `SELECT ` + postsList + ` FROM (SELECT ` + postsList + `, row_number() OVER (PARTITION BY "posts"."author_id" ORDER BY "posts"."created_at" DESC, "posts"."id") AS "_rn" FROM "posts" WHERE "posts"."author_id" = ANY($1)) AS "posts" WHERE "posts"."_rn" <= $2 ORDER BY "posts"."author_id", "posts"."created_at" DESC, "posts"."id"`}},
+		},
+		"per-parent limit on many-to-many": {
+			model: posts, specs: []loader.Spec{loader.Path("Tags", loader.Limit(2))},
+			want: []loader.Statement{{Path: "Tags", Depth: 1, KeyParams: 1, Args: []any{nil, 2},
+				SQL: `SELECT "tags"."_k0", "tags"."id", "tags"."name" FROM (SELECT "post_tags"."post_id" AS "_k0", "tags"."id", "tags"."name", row_number() OVER (PARTITION BY "post_tags"."post_id" ORDER BY "tags"."id") AS "_rn" FROM "tags" JOIN "post_tags" ON "post_tags"."tag_id" = "tags"."id" WHERE "post_tags"."post_id" = ANY($1)) AS "tags" WHERE "tags"."_rn" <= $2 ORDER BY "tags"."_k0", "tags"."id"`}},
+		},
+		"composite keys: one typed array per column through unnest": {
+			model: orders, specs: specs("Lines", "Products"),
+			want: []loader.Statement{{Path: "Lines", Depth: 1, KeyParams: 2, Args: []any{nil, nil},
+				SQL: `SELECT "order_lines"."id", "order_lines"."region", "order_lines"."order_number", "order_lines"."item", "order_lines"."qty" FROM "order_lines" WHERE ("order_lines"."region", "order_lines"."order_number") IN (SELECT * FROM unnest($1::text[], $2::int8[])) ORDER BY "order_lines"."region", "order_lines"."order_number", "order_lines"."id"`,
+			}, {Path: "Products", Depth: 1, KeyParams: 2, Args: []any{nil, nil},
+				SQL: `SELECT "order_products"."region", "order_products"."order_number", "products"."id", "products"."name" FROM "products" JOIN "order_products" ON "order_products"."product_id" = "products"."id" WHERE ("order_products"."region", "order_products"."order_number") IN (SELECT * FROM unnest($1::text[], $2::int8[])) ORDER BY "order_products"."region", "order_products"."order_number", "products"."id"`,
+			}},
+		},
+		"nested paths: columns keep the keys the children need": {
+			model: users, specs: []loader.Spec{loader.Path("Posts", loader.Columns("title")), loader.Path("Posts.Comments", loader.Columns("body")), loader.Path("Posts.Comments.Author")},
+			want: []loader.Statement{{Path: "Posts", Depth: 1, KeyParams: 1, Args: []any{nil},
+				SQL: `SELECT "posts"."id", "posts"."author_id", "posts"."title" FROM "posts" WHERE "posts"."author_id" = ANY($1) ORDER BY "posts"."author_id", "posts"."id"`,
+			}, {Path: "Posts.Comments", Depth: 2, KeyParams: 1, Args: []any{nil},
+				SQL: `SELECT "comments"."id", "comments"."post_id", "comments"."author_id", "comments"."body" FROM "comments" WHERE "comments"."post_id" = ANY($1) ORDER BY "comments"."post_id", "comments"."id"`,
+			}, {Path: "Posts.Comments.Author", Depth: 3, KeyParams: 1, Args: []any{nil},
+				SQL: `SELECT ` + usersList + ` FROM "users" WHERE "users"."id" = ANY($1)`,
+			}},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p, err := loader.NewPlan(tt.model, tt.specs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := p.Statements()
+			if len(got) != len(tt.want) {
+				t.Fatalf("want %d statements, got %d: %+v", len(tt.want), len(got), got)
+			}
+			for i := range got {
+				if !reflect.DeepEqual(got[i], tt.want[i]) {
+					t.Errorf("statement %d:\nwant %+v\ngot  %+v", i, tt.want[i], got[i])
+				}
+			}
+		})
+	}
+}
+
+func TestJoinPlan_SQL(t *testing.T) {
+	t.Parallel()
+	posts, comments, lines := mustModel[Post](t), mustModel[Comment](t), mustModel[OrderLine](t)
+	tests := map[string]struct {
+		model *model.Model
+		specs []loader.JoinSpec
+		from  string
+		list  string
+	}{
+		"belongs-to": {
+			model: posts, specs: []loader.JoinSpec{{Path: "Author"}},
+			from: `"posts" LEFT JOIN "users" AS "Author" ON "Author"."id" = "posts"."author_id"`,
+			list: `"Author"."id", "Author"."name", "Author"."manager_id", "Author"."created_at"`,
+		},
+		"nested has-one and the same table twice, one INNER": {
+			model: posts, specs: []loader.JoinSpec{{Path: "Author.Profile"}, {Path: "Editor", Inner: true}, {Path: "Author"}},
+			from: `"posts" LEFT JOIN "users" AS "Author" ON "Author"."id" = "posts"."author_id"` +
+				` LEFT JOIN "profiles" AS "Author.Profile" ON "Author.Profile"."user_id" = "Author"."id"` +
+				` INNER JOIN "users" AS "Editor" ON "Editor"."id" = "posts"."editor_id"`,
+			list: `"Author"."id", "Author"."name", "Author"."manager_id", "Author"."created_at", ` +
+				`"Author.Profile"."id", "Author.Profile"."user_id", "Author.Profile"."bio", ` +
+				`"Editor"."id", "Editor"."name", "Editor"."manager_id", "Editor"."created_at"`,
+		},
+		"INNER on a nested path makes every edge of it INNER": {
+			model: comments, specs: []loader.JoinSpec{{Path: "Post.Author", Inner: true}},
+			from: `"comments" INNER JOIN "posts" AS "Post" ON "Post"."id" = "comments"."post_id"` +
+				` INNER JOIN "users" AS "Post.Author" ON "Post.Author"."id" = "Post"."author_id"`,
+			list: `"Post"."id", "Post"."author_id", "Post"."editor_id", "Post"."title", "Post"."score", "Post"."published", "Post"."created_at", ` +
+				`"Post.Author"."id", "Post.Author"."name", "Post.Author"."manager_id", "Post.Author"."created_at"`,
+		},
+		"composite key": {
+			model: lines, specs: []loader.JoinSpec{{Path: "Order"}},
+			from: `"order_lines" LEFT JOIN "orders" AS "Order" ON "Order"."region" = "order_lines"."region" AND "Order"."number" = "order_lines"."order_number"`,
+			list: `"Order"."region", "Order"."number", "Order"."customer"`,
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p, err := loader.NewJoinPlan(tt.model, tt.specs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.From(); got != tt.from {
+				t.Errorf("From:\nwant %s\ngot  %s", tt.from, got)
+			}
+			if got := p.SelectList(); got != tt.list {
+				t.Errorf("SelectList:\nwant %s\ngot  %s", tt.list, got)
+			}
+		})
+	}
+}
+
+func TestJoinPlan_Column(t *testing.T) {
+	t.Parallel()
+	p, err := loader.NewJoinPlan(mustModel[Post](t), loader.JoinSpec{Path: "Author.Profile"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		name string
+		want string
+		err  string
+	}{
+		"joined column":             {name: "Author.name", want: `"Author"."name"`},
+		"joined column by Go field": {name: "Author.CreatedAt", want: `"Author"."created_at"`},
+		"nested joined column":      {name: "Author.Profile.bio", want: `"Author.Profile"."bio"`},
+		"base column":               {name: "title", want: `"posts"."title"`},
+		"unknown joined column":     {name: "Author.nope", err: `loader: "Author.nope": unknown column "nope" on model loader_test.User (columns: id, name, manager_id, created_at)`},
+		"relation not joined":       {name: "Editor.name", err: `loader: "Editor.name" names relation "Editor", which is not joined (joined: Author, Author.Profile): add Join("Editor")`},
+		"not a relation":            {name: "Nope.name", err: `loader: unknown relation "Nope" in path "Nope" on model loader_test.Post (relations: Author, Comments, Editor, Tags)`},
+		"unknown base column":       {name: "nope", err: `loader: unknown column "nope" on model loader_test.Post (columns: id, author_id, editor_id, title, score, published, created_at)`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := p.Column(tt.name)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("want error %q, got %q, %v", tt.err, got, err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("want %s, got %s, %v", tt.want, got, err)
+			}
+		})
+	}
+}

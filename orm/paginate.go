@@ -1,0 +1,221 @@
+package orm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/batchorm/batchorm/paginate"
+)
+
+// Paginate returns one keyset page of the query: its rows after (or before) the
+// request's cursor, whether more exist, and the cursors of the neighbouring pages. It
+// sends one statement (WHERE <conditions> AND <keyset condition> ORDER BY ... LIMIT
+// Limit+1, no COUNT) plus one round trip per preload depth, loaded for the page's rows
+// only: a page deep in the table costs what the first page costs.
+//
+//	page, err := orm.Query[Post](db).Where(orm.Eq{"author_id": 7}).OrderBy("-created_at").
+//		Paginate(ctx, paginate.Request{Limit: 20, After: r.URL.Query().Get("after")})
+//
+// The order is req.Order when set (made with [paginate.ParseSort] from a user's ?sort=
+// or [paginate.OrderBy]), else the query's [Select.OrderBy] keys, else the primary key;
+// the primary key is appended as tie-breaker, and cursors are bound to that final
+// order. Setting both req.Order and OrderBy is an error, as are sort keys on joined
+// relations ("Author.name": sort keys are columns of T) and a query with Limit or
+// Offset (the page sets them). Where, Join and Preload work as in [Select.All].
+//
+// A bad cursor is an error for which errors.Is(err, paginate.ErrInvalidCursor) holds;
+// a bad order one for which errors.Is(err, paginate.ErrInvalidSort) holds.
+func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (paginate.Page[T], error) {
+	var err error
+	if req.Order, err = q.pageOrder(req.Order); err != nil {
+		return paginate.Page[T]{}, fmt.Errorf("orm: Paginate: %w", err)
+	}
+	p, err := paginate.NewPlan[T](req)
+	if err != nil {
+		return paginate.Page[T]{}, fmt.Errorf("orm: Paginate: %w", err)
+	}
+	cond, args := p.Where(q.m.Table)
+	b, err := q.pageQuery(p.Keys(), p.Limit(), 0, cond, args)
+	if err != nil {
+		return paginate.Page[T]{}, err
+	}
+	db, err := q.querier()
+	if err != nil {
+		return paginate.Page[T]{}, err
+	}
+	rows, err := fetch[T](ctx, db, b, int64(p.Limit()))
+	if err != nil {
+		return paginate.Page[T]{}, err
+	}
+	page, err := paginate.NewPage(p, rows)
+	if err != nil {
+		return paginate.Page[T]{}, fmt.Errorf("orm: Paginate: %w", err)
+	}
+	if err := q.preloadPage(ctx, db, b, page.Items); err != nil {
+		return paginate.Page[T]{}, err
+	}
+	return page, nil
+}
+
+// PaginateOffset returns page req.Page of the query, counted in pages of req.Size: one
+// statement (OFFSET (Page-1)*Size LIMIT Size+1), one more with req.Count, plus one
+// round trip per preload depth. Offset pages are for small tables and admin screens:
+// PostgreSQL reads and discards every row before the page, so deep pages are slow
+// (see [paginate.OffsetRequest]); walk anything large with [Select.Paginate]. The order
+// is chosen as in Paginate.
+func (q Select[T]) PaginateOffset(ctx context.Context, req paginate.OffsetRequest) (paginate.OffsetPage[T], error) {
+	var err error
+	if req.Order, err = q.pageOrder(req.Order); err != nil {
+		return paginate.OffsetPage[T]{}, fmt.Errorf("orm: PaginateOffset: %w", err)
+	}
+	p, err := paginate.NewOffsetPlan[T](req)
+	if err != nil {
+		return paginate.OffsetPage[T]{}, fmt.Errorf("orm: PaginateOffset: %w", err)
+	}
+	b, err := q.pageQuery(p.Keys(), p.Limit(), p.Offset(), "", nil)
+	if err != nil {
+		return paginate.OffsetPage[T]{}, err
+	}
+	db, err := q.querier()
+	if err != nil {
+		return paginate.OffsetPage[T]{}, err
+	}
+	rows, err := fetch[T](ctx, db, b, int64(p.Limit()))
+	if err != nil {
+		return paginate.OffsetPage[T]{}, err
+	}
+	total := int64(-1)
+	if req.Count {
+		if total, err = q.Count(ctx); err != nil {
+			return paginate.OffsetPage[T]{}, err
+		}
+	}
+	page, err := paginate.NewOffsetPage(p, rows, total)
+	if err != nil {
+		return paginate.OffsetPage[T]{}, fmt.Errorf("orm: PaginateOffset: %w", err)
+	}
+	if err := q.preloadPage(ctx, db, b, page.Items); err != nil {
+		return paginate.OffsetPage[T]{}, err
+	}
+	return page, nil
+}
+
+// Batches walks every row the query matches in keyset batches of size rows, in the
+// query's order (OrderBy plus the primary key; the primary key alone by default):
+//
+//	for batch, err := range orm.Query[User](db).Preload("Roles").Batches(ctx, 1000) {
+//		if err != nil { return err }
+//		// handle up to 1000 users, their roles loaded
+//	}
+//
+// Each batch is one [Select.Paginate] call, sent when the loop asks for it: one
+// statement plus one round trip per preload depth, on whichever pool connection is
+// free. No transaction and no server-side cursor is held between batches, and memory
+// is one batch, so the table may be any size. Each row is yielded at most once, also
+// while rows are inserted or deleted meanwhile (rows inserted behind the walk's
+// position are not seen, those ahead of it are); a row whose sort key is updated
+// during the walk may be missed or seen twice. Breaking out of the loop stops the walk;
+// an error is yielded once, with a nil batch, and ends it.
+func (q Select[T]) Batches(ctx context.Context, size int) iter.Seq2[[]T, error] {
+	o, err := q.pageOrder(paginate.Order{})
+	if err != nil {
+		return func(yield func([]T, error) bool) { yield(nil, fmt.Errorf("orm: Batches: %w", err)) }
+	}
+	walk := q
+	walk.order = nil
+	return paginate.Walk(ctx, o, size, walk.Paginate)
+}
+
+// Each calls fn for every row the query matches, walking them in batches of size rows
+// as [Select.Batches] does. It stops at the first error, from the database or from fn,
+// and returns it.
+func (q Select[T]) Each(ctx context.Context, size int, fn func(item T) error) error {
+	if fn == nil {
+		return errors.New("orm: Each: nil function")
+	}
+	for batch, err := range q.Batches(ctx, size) {
+		if err != nil {
+			return err
+		}
+		for _, item := range batch {
+			if err := fn(item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// pageOrder returns the order a page of q uses: given (from the request), or q's
+// OrderBy keys, with the primary key as tie-breaker.
+func (q Select[T]) pageOrder(given paginate.Order) (paginate.Order, error) {
+	if err := q.err0(); err != nil {
+		return paginate.Order{}, err
+	}
+	if q.limit >= 0 || q.offset > 0 {
+		return paginate.Order{}, errors.New("the query has a Limit or Offset; the page sets them")
+	}
+	if !given.IsZero() {
+		if len(q.order) > 0 {
+			return paginate.Order{}, errors.New("order given both by OrderBy and by the request")
+		}
+		return given, nil
+	}
+	return paginate.OrderBy[T](q.order...)
+}
+
+// pageQuery builds q as one page: ordered by keys, with limit, offset and the keyset
+// condition, selecting the sort columns even when Columns restricts the list.
+func (q Select[T]) pageQuery(keys []paginate.Key, limit int, offset int64, cond string, args []any) (*built, error) {
+	pq := q
+	pq.where = make([]sq.Sqlizer, len(q.where))
+	for i, w := range q.where {
+		pq.where[i] = w
+		if _, ok := w.(condition); !ok {
+			pq.where[i] = parens{w}
+		}
+	}
+	pq.order = make([]string, len(keys))
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		pq.order[i], names[i] = k.String(), k.Column
+	}
+	pq.limit, pq.offset = int64(limit), offset
+	if cond != "" {
+		pq = pq.Where(cond, args...)
+	}
+	if len(q.cols) > 0 {
+		pq = pq.Columns(names...)
+	}
+	return pq.build()
+}
+
+// parens renders a condition in parentheses, so that the keyset condition ANDed after
+// it applies to all of it: squirrel joins WHERE parts with AND as they are, and
+// Where("a = ? OR b = ?") followed by the keyset condition would otherwise read
+// "a = $1 OR (b = $2 AND keyset)".
+type parens struct{ sq.Sqlizer }
+
+// ToSql implements squirrel's Sqlizer.
+func (p parens) ToSql() (string, []any, error) {
+	sql, args, err := p.Sqlizer.ToSql()
+	if err != nil || sql == "" {
+		return sql, args, err
+	}
+	return "(" + sql + ")", args, nil
+}
+
+// preloadPage loads b's preloads for a page's items: one round trip per depth.
+func (q Select[T]) preloadPage(ctx context.Context, db Querier, b *built, items []T) error {
+	if b.plan == nil || len(items) == 0 {
+		return nil
+	}
+	if err := b.plan.Load(ctx, db, items); err != nil {
+		return fmt.Errorf("orm: %w", err)
+	}
+	return nil
+}

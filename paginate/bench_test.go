@@ -1,0 +1,240 @@
+package paginate_test
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/orm/ormtest"
+	"github.com/batchorm/batchorm/paginate"
+)
+
+// BenchPost is the model of the 1,000,000-row benchmark table.
+type BenchPost struct {
+	ID        int64
+	CreatedAt time.Time
+	Title     string
+	AuthorID  int32
+}
+
+// TableName implements the model's table-name hook.
+func (BenchPost) TableName() string { return "bench_posts" }
+
+const (
+	benchRows  = 1_000_000
+	benchDeep  = 900_000 // the deep page starts after this many rows
+	benchLimit = 20
+)
+
+// benchSchema loads benchRows rows (3 rows per second, so created_at has ties) with one
+// INSERT ... SELECT generate_series, then builds the primary key and the
+// (created_at, id) index. ormtest runs it once per test binary,
+// into the template database that each benchmark's database is cloned from, so it
+// costs nothing in the normal test run and is not repeated by -count.
+const benchSchema = `
+CREATE TABLE bench_posts (id bigint NOT NULL, created_at timestamptz NOT NULL, title text NOT NULL, author_id int NOT NULL);
+INSERT INTO bench_posts (id, created_at, title, author_id)
+	SELECT i, timestamptz '2020-01-01' + (i / 3) * interval '1 second', 'post number ' || i, i % 1000
+	FROM generate_series(1, 1000000) AS i;
+ALTER TABLE bench_posts ADD PRIMARY KEY (id);
+CREATE INDEX bench_posts_created_at_id_idx ON bench_posts (created_at, id);
+`
+
+// benchSetup returns a database cloned from the template holding benchSchema, vacuumed
+// and analysed there (VACUUM runs as a statement of its own: it cannot run in the
+// schema's implicit transaction), so no hint-bit writes or autovacuum disturb the
+// first sub-benchmark.
+func benchSetup(b *testing.B) *orm.DB {
+	b.Helper()
+	return ormtest.New(b, ormtest.Schema(benchSchema), ormtest.Schema(`VACUUM ANALYZE bench_posts`))
+}
+
+// BenchmarkPaginate measures page 1 and the page after row 900,000 of a
+// 1,000,000-row table ordered by (created_at, id), by keyset and by offset, each
+// through batchorm and through a hand-written pgx twin sending the same statement.
+func BenchmarkPaginate(b *testing.B) {
+	db := benchSetup(b)
+	ctx := context.Background()
+	var deepAt time.Time
+	var deepID int64
+	if err := db.QueryRow(ctx, `SELECT created_at, id FROM bench_posts ORDER BY created_at, id OFFSET $1 LIMIT 1`, benchDeep-1).
+		Scan(&deepAt, &deepID); err != nil {
+		b.Fatal(err)
+	}
+	order, err := paginate.OrderBy[BenchPost]("created_at")
+	if err != nil {
+		b.Fatal(err)
+	}
+	deepToken, err := (&paginate.Codec{}).Encode(order, []any{deepAt, deepID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := orm.Query[BenchPost](db).OrderBy("created_at")
+	for _, c := range []struct {
+		name  string
+		token string
+		at    *time.Time
+		id    int64
+	}{{name: "keyset_page1"}, {name: "keyset_deep", token: deepToken, at: &deepAt, id: deepID}} {
+		b.Run(c.name+"/batchorm", func(b *testing.B) {
+			benchLoop(b, func(ctx context.Context) int {
+				page, err := q.Paginate(ctx, paginate.Request{Limit: benchLimit, After: c.token})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !page.HasNext || page.Next == "" {
+					b.Fatal("no next page")
+				}
+				return len(page.Items)
+			})
+		})
+		b.Run(c.name+"/pgx", func(b *testing.B) {
+			benchLoop(b, func(ctx context.Context) int {
+				items, next, err := pgxKeysetPage(ctx, db.Pool(), c.at, c.id)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if next == nil {
+					b.Fatal("no next page")
+				}
+				return len(items)
+			})
+		})
+	}
+	offsetPages := map[string]int{"offset_page1": 1, "offset_deep": benchDeep/benchLimit + 1}
+	for _, name := range []string{"offset_page1", "offset_deep"} {
+		pageNo := offsetPages[name]
+		b.Run(name+"/batchorm", func(b *testing.B) {
+			benchLoop(b, func(ctx context.Context) int {
+				page, err := q.PaginateOffset(ctx, paginate.OffsetRequest{Page: pageNo, Size: benchLimit})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return len(page.Items)
+			})
+		})
+		b.Run(name+"/pgx", func(b *testing.B) {
+			benchLoop(b, func(ctx context.Context) int {
+				items, err := pgxOffsetPage(ctx, db.Pool(), (pageNo-1)*benchLimit)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return len(items)
+			})
+		})
+	}
+}
+
+// benchLoop runs page in a b.Loop, checks each page holds benchLimit rows and reports
+// statements per page as queries/op.
+func benchLoop(b *testing.B, page func(ctx context.Context) int) {
+	if n := page(context.Background()); n != benchLimit { // warm-up, not timed
+		b.Fatalf("expected %d rows, got %d", benchLimit, n)
+	}
+	b.ReportAllocs()
+	ctx, log := orm.WithQueryLog(context.Background())
+	for b.Loop() {
+		if n := page(ctx); n != benchLimit {
+			b.Fatalf("expected %d rows, got %d", benchLimit, n)
+		}
+	}
+	b.ReportMetric(float64(log.Statements())/float64(b.N), "queries/op")
+}
+
+// pgxKeysetPage is the hand-written twin of a keyset page: the same statement, rows
+// scanned into structs, the extra row dropped and the next position taken from the
+// last row.
+func pgxKeysetPage(ctx context.Context, p *pgxpool.Pool, at *time.Time, id int64) ([]BenchPost, *BenchPost, error) {
+	const cols = `SELECT "bench_posts"."id", "bench_posts"."created_at", "bench_posts"."title", "bench_posts"."author_id" FROM "bench_posts"`
+	const order = ` ORDER BY "bench_posts"."created_at", "bench_posts"."id" LIMIT 21`
+	sql, args := cols+order, []any(nil)
+	if at != nil {
+		sql = cols + ` WHERE ("bench_posts"."created_at", "bench_posts"."id") > ($1, $2)` + order
+		args = []any{*at, id}
+	}
+	items, err := pgxCollect(ctx, p, sql, args...)
+	if err != nil || len(items) <= benchLimit {
+		return items, nil, err
+	}
+	items = items[:benchLimit]
+	return items, &items[benchLimit-1], nil
+}
+
+// pgxOffsetPage is the hand-written twin of an offset page.
+func pgxOffsetPage(ctx context.Context, p *pgxpool.Pool, offset int) ([]BenchPost, error) {
+	items, err := pgxCollect(ctx, p, `SELECT "bench_posts"."id", "bench_posts"."created_at", "bench_posts"."title", "bench_posts"."author_id"`+
+		` FROM "bench_posts" ORDER BY "bench_posts"."created_at", "bench_posts"."id" LIMIT 21 OFFSET `+strconv.Itoa(offset))
+	if len(items) > benchLimit {
+		items = items[:benchLimit]
+	}
+	return items, err
+}
+
+func pgxCollect(ctx context.Context, p *pgxpool.Pool, sql string, args ...any) ([]BenchPost, error) {
+	rows, err := p.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := make([]BenchPost, 0, benchLimit+1)
+	for rows.Next() {
+		var it BenchPost
+		if err := rows.Scan(&it.ID, &it.CreatedAt, &it.Title, &it.AuthorID); err != nil {
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
+// BenchmarkPlan measures paginate's own work for one deep page, without the database:
+// decoding the request's cursor, rendering the keyset condition and ORDER BY, and
+// cutting 21 rows into a page with its two cursors. The pgx twin does the same by
+// hand: it builds the same condition and takes the next position from the last row.
+func BenchmarkPlan(b *testing.B) {
+	order, err := paginate.OrderBy[BenchPost]("created_at")
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2020, 1, 5, 0, 0, 0, 0, time.UTC)
+	token, err := (&paginate.Codec{}).Encode(order, []any{at, int64(900_000)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := make([]BenchPost, benchLimit+1)
+	for i := range rows {
+		rows[i] = BenchPost{ID: int64(900_001 + i), CreatedAt: at, Title: "post", AuthorID: 1}
+	}
+	b.Run("batchorm", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p, err := paginate.NewPlan[BenchPost](paginate.Request{Order: order, Limit: benchLimit, After: token})
+			if err != nil {
+				b.Fatal(err)
+			}
+			cond, args := p.Where("bench_posts")
+			_ = p.OrderBy("bench_posts")
+			page, err := paginate.NewPage(p, slices.Clone(rows))
+			if err != nil || cond == "" || len(args) != 2 || page.Next == "" {
+				b.Fatalf("page %+v, %v", page, err)
+			}
+		}
+	})
+	b.Run("pgx", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			cond := `("bench_posts"."created_at", "bench_posts"."id") > ($1, $2)`
+			args := []any{at, int64(900_000)}
+			items := slices.Clone(rows)[:benchLimit]
+			next := items[benchLimit-1]
+			if cond == "" || len(args) != 2 || next.ID == 0 {
+				b.Fatal("bad page")
+			}
+		}
+	})
+}

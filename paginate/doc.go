@@ -1,0 +1,73 @@
+// Package paginate pages through tables by keyset ("seek") with opaque cursors, and
+// walks whole tables in batches, so that a page deep in a table costs what the first
+// page costs.
+//
+// Most code reaches it through orm's front door:
+//
+//	order, err := paginate.ParseSort[Post](r.URL.Query().Get("sort"), "created_at", "title")
+//	if err != nil { ... } // 400: errors.Is(err, paginate.ErrInvalidSort)
+//	page, err := orm.Query[Post](db).Where(orm.Eq{"author_id": 7}).Preload("Tags").
+//		Paginate(ctx, paginate.Request{Order: order, Limit: 20, After: r.URL.Query().Get("after"), Codec: cursors})
+//	if err != nil { ... } // 400 when errors.Is(err, paginate.ErrInvalidCursor)
+//	// page.Items, page.HasNext, page.Next (for ?after=), page.Prev (for ?before=)
+//
+// It works on its own too, on any [Querier] (a *pgxpool.Pool, a pgx.Tx, an orm.DB):
+// [Keyset], [Offset] and [Batches] select a model's columns from its table with
+// optional squirrel conditions, and [NewPlan] / [NewPage] let an engine that builds
+// its own SELECT add the keyset condition, ORDER BY and LIMIT to it and cut the rows
+// into a page.
+//
+// # Orders
+//
+// An [Order] is a list of a model's columns, each ascending or descending, that always
+// ends with the primary key: [OrderBy] and [ParseSort] append it as tie-breaker
+// (in the direction of the last key) when the keys do not include it, so every row has
+// exactly one position and no row is skipped or repeated between pages. Sort keys
+// from code go through [OrderBy] ("-created_at", "title ASC"); sort keys from users go
+// through [ParseSort], which accepts only the names of an allowlist and refuses
+// anything else with a [*SortError] before any SQL is built.
+//
+// # The keyset condition
+//
+// A page after a row with sort values (v1, v2, ...) asks for the rows that sort after
+// it. When all directions agree and no key is nullable that is a row-value comparison,
+// which PostgreSQL answers with one index range scan:
+//
+//	WHERE ("posts"."created_at", "posts"."id") > ($1, $2) ORDER BY "posts"."created_at", "posts"."id" LIMIT 21
+//
+// With mixed directions a row value would be wrong, so the condition is expanded,
+// keeping a bound on the first key for the index:
+//
+//	"created_at" <= $1 AND ("created_at" < $2 OR ("created_at" = $3 AND "title" > $4) OR ...)
+//
+// Nullable sort columns (pointers, sql.Null*, pgtype types) are supported: NULLs sort
+// where PostgreSQL puts them by default, last ascending and first descending, and the
+// condition places them explicitly (IS NULL / IS NOT NULL terms), so rows with NULL keys
+// are reached like any other. Nullability comes from the Go type, so give NOT NULL
+// columns non-pointer types: the row-value form needs NOT NULL keys. The page fetches Limit+1 rows to learn whether another
+// page follows; there is no COUNT. Paging backward ([Request.Before]) reverses the
+// comparison and the ORDER BY, then the items are put back in order.
+//
+// # Cursors
+//
+// A [Codec] makes the tokens of [Page.Next] and [Page.Prev]: base64url without padding,
+// versioned, carrying the sort values with their types (integers, floats, text in any
+// Unicode, bytes, timestamps to the nanosecond with their zone offset, uuids, numerics
+// exactly) and a fingerprint of the order and model they were made for. A token used
+// with another order or model, or malformed, truncated, oversized or forged, is a
+// [*CursorError]: errors.Is(err, [ErrInvalidCursor]) holds, and nothing panics. Give the
+// Codec a Key to sign tokens with HMAC-SHA256, checked before the token is parsed.
+//
+// # Offset pages
+//
+// [Offset] and [OffsetRequest] number pages, for small tables and admin screens that
+// jump to page N. They are slow for deep pages (PostgreSQL reads and discards every
+// skipped row) and unstable under concurrent writes; see [OffsetRequest].
+//
+// # Batches
+//
+// [Batches] (and orm's Select.Batches and Select.Each) walk a whole table in keyset
+// batches, one statement per batch, with no transaction or server-side cursor held
+// between batches and one batch in memory. [Walk] drives the same loop for other
+// engines.
+package paginate

@@ -1,0 +1,299 @@
+package paginate
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/batchorm/batchorm/internal/model"
+)
+
+// DefaultLimit is the page size used when [Request.Limit] is 0.
+const DefaultLimit = 20
+
+// Request asks for one keyset page. Limit and the cursors usually come from the
+// client; clamp Limit to what your API allows before building the Request.
+type Request struct {
+	// Order is the order to page in; the cursors are bound to it. Zero: orm's
+	// Select.Paginate uses the query's OrderBy (plus the primary key); [Keyset] and
+	// [NewPlan] use the primary key.
+	Order Order
+	// Limit is the page size. Default (0): DefaultLimit. Negative is an error.
+	Limit int
+	// After asks for the page that follows the row this cursor points at (a
+	// [Page.Next]). Empty, with Before empty too: the first page.
+	After string
+	// Before asks for the page that precedes the row this cursor points at (a
+	// [Page.Prev]). After and Before cannot both be set.
+	Before string
+	// Codec decodes the request's cursor and encodes the page's. Default (nil): the
+	// zero Codec, unsigned tokens.
+	Codec *Codec
+}
+
+// Page is one page of a keyset walk.
+type Page[T any] struct {
+	// Items are the page's rows in the order's direction, also when paging backward.
+	Items []T
+	// HasNext reports that rows follow this page: fetched as Limit+1 when paging
+	// forward, and true when the page was asked for with Before.
+	HasNext bool
+	// HasPrev reports that rows precede this page: true when the page was asked for
+	// with After, fetched as Limit+1 when paging backward.
+	HasPrev bool
+	// Next is the cursor to pass as [Request.After] for the following page; set only
+	// when HasNext and the page has items.
+	Next string
+	// Prev is the cursor to pass as [Request.Before] for the preceding page; set only
+	// when HasPrev and the page has items.
+	Prev string
+}
+
+// Plan is one keyset page request resolved against its order: the condition, ORDER BY
+// and LIMIT to send, and how to cut the rows that come back into a [Page]. Engines that
+// build their own SELECT (orm's Select.Paginate, hand-written SQL) use it; most code
+// calls [Keyset] or Select.Paginate, which do all of this.
+//
+//	p, err := paginate.NewPlan[Post](req)
+//	cond, args := p.Where("posts") // "" on the first page; '?' placeholders, as squirrel takes them
+//	sb := sq.Select(cols...).From("posts").PlaceholderFormat(sq.Dollar).
+//		OrderBy(p.OrderBy("posts")...).Limit(uint64(p.Limit()))
+//	if cond != "" {
+//		sb = sb.Where(cond, args...)
+//	}
+//	rows := ... // run sb, scan at most p.Limit() rows into []Post
+//	page, err := paginate.NewPage(p, rows)
+type Plan struct {
+	order    Order // the order of the page (as requested)
+	send     Order // the order to send: reversed when paging backward
+	limit    int
+	backward bool
+	cursor   []any // decoded position; nil on the first page
+	codec    *Codec
+}
+
+// NewPlan checks req against the model T (rows are scanned into T) and decodes its
+// cursor. A zero req.Order pages by T's primary key. A bad cursor is a [*CursorError]
+// (errors.Is(err, ErrInvalidCursor)); an order made for another model a [*SortError].
+func NewPlan[T any](req Request) (*Plan, error) {
+	var err error
+	if req.Order, err = orderFor[T](req.Order); err != nil {
+		return nil, err
+	}
+	p := &Plan{order: req.Order, send: req.Order, limit: req.Limit, codec: req.Codec}
+	switch {
+	case req.Limit < 0:
+		return nil, fmt.Errorf("paginate: negative Limit %d", req.Limit)
+	case req.Limit == 0:
+		p.limit = DefaultLimit
+	case req.Limit > maxLimit:
+		return nil, fmt.Errorf("paginate: Limit %d exceeds %d", req.Limit, maxLimit)
+	}
+	if req.After != "" && req.Before != "" {
+		return nil, errors.New("paginate: both After and Before are set")
+	}
+	token := req.After
+	if req.Before != "" {
+		token, p.backward = req.Before, true
+		p.send = req.Order.Reverse()
+	}
+	if token != "" {
+		vals, err := req.Codec.Decode(req.Order, token)
+		if err != nil {
+			return nil, err
+		}
+		p.cursor = vals
+	}
+	return p, nil
+}
+
+// maxLimit keeps Limit+1 and slice capacities far from overflow.
+const maxLimit = 1 << 30
+
+// Limit returns the number of rows to fetch: the page size plus one, to learn whether
+// more exist without a COUNT.
+func (p *Plan) Limit() int { return p.limit + 1 }
+
+// Keys returns the order to send, reversed when paging backward.
+func (p *Plan) Keys() []Key { return p.send.Keys() }
+
+// OrderBy returns the ORDER BY terms to send, with columns qualified by qualifier (a
+// table name or alias, quoted here; "" for bare column names).
+func (p *Plan) OrderBy(qualifier string) []string {
+	prefix := qualifierPrefix(qualifier)
+	out := make([]string, len(p.send.keys))
+	for i, k := range p.send.keys {
+		out[i] = prefix + k.col.Quoted
+		if k.desc {
+			out[i] += " DESC"
+		}
+	}
+	return out
+}
+
+// Where returns the keyset condition with '?' placeholders and its arguments, columns
+// qualified as in [Plan.OrderBy]; "" and nil on a first page. AND it with the query's
+// other conditions.
+func (p *Plan) Where(qualifier string) (string, []any) {
+	if p.cursor == nil {
+		return "", nil
+	}
+	return keysetCond(qualifier, p.send.keys, p.cursor)
+}
+
+// qualifierPrefix returns the quoted qualifier and a dot, or "" for none.
+func qualifierPrefix(qualifier string) string {
+	if qualifier == "" {
+		return ""
+	}
+	return model.QuoteIdent(qualifier) + "."
+}
+
+// NewPage cuts rows, fetched with p's condition, order and limit, into a page: it drops
+// the extra row, restores the order's direction when paging backward, and makes the
+// cursors from the first and last items. T must be the model p's order was made for.
+func NewPage[T any](p *Plan, rows []T) (Page[T], error) {
+	if reflect.TypeFor[T]() != p.order.m.Type {
+		return Page[T]{}, fmt.Errorf("paginate: page of %v for an order on %s", reflect.TypeFor[T](), p.order.m.Name)
+	}
+	more := len(rows) > p.limit
+	if more {
+		rows = rows[:p.limit]
+	}
+	rows = slices.Clip(rows)
+	if p.backward {
+		slices.Reverse(rows)
+	}
+	page := Page[T]{Items: rows}
+	if p.backward {
+		page.HasNext, page.HasPrev = true, more
+	} else {
+		page.HasNext, page.HasPrev = more, p.cursor != nil
+	}
+	if len(rows) == 0 {
+		return page, nil
+	}
+	var err error
+	if page.HasNext {
+		if page.Next, err = cursorOf(p, unsafe.Pointer(&rows[len(rows)-1])); err != nil {
+			return Page[T]{}, err
+		}
+	}
+	if page.HasPrev {
+		if page.Prev, err = cursorOf(p, unsafe.Pointer(&rows[0])); err != nil {
+			return Page[T]{}, err
+		}
+	}
+	return page, nil
+}
+
+// cursorOf encodes the position of the item at base.
+func cursorOf(p *Plan, base unsafe.Pointer) (string, error) {
+	vals := make([]any, len(p.order.keys))
+	for i, k := range p.order.keys {
+		v, err := readValue(k.col, k.kind, base)
+		if err != nil {
+			return "", fmt.Errorf("paginate: read sort key %s: %w", k.col.Name, err)
+		}
+		vals[i] = v
+	}
+	return p.codec.Encode(p.order, vals)
+}
+
+// keysetCond renders "the row comes after vals in keys": a row-value comparison
+// (a, b) > (?, ?) when every key is NOT NULL and all directions agree, else the
+// expanded form
+//
+//	a >= ? AND (a > ? OR (a = ? AND b < ?) OR ...)
+//
+// with a leading bound on the first key for index range scans (omitted when NULLs
+// could follow the cursor's value), and NULLs placed as PostgreSQL
+// places them by default (last ascending, first descending).
+func keysetCond(qualifier string, keys []sortKey, vals []any) (string, []any) {
+	prefix := qualifierPrefix(qualifier)
+	cols := make([]string, len(keys))
+	for i, k := range keys {
+		cols[i] = prefix + k.col.Quoted
+	}
+	if rowValueOK(keys) {
+		op := ">"
+		if keys[0].desc {
+			op = "<"
+		}
+		if len(keys) == 1 {
+			return cols[0] + " " + op + " ?", []any{vals[0]}
+		}
+		ph := strings.Repeat(", ?", len(keys))[2:]
+		return "(" + strings.Join(cols, ", ") + ") " + op + " (" + ph + ")", slices.Clone(vals)
+	}
+	var terms []string
+	var args []any
+	for i, k := range keys {
+		after, aargs := afterCond(cols[i], k, vals[i])
+		if after == "" {
+			continue
+		}
+		var conj []string
+		var cargs []any
+		for j := range i {
+			if vals[j] == nil {
+				conj = append(conj, cols[j]+" IS NULL")
+			} else {
+				conj = append(conj, cols[j]+" = ?")
+				cargs = append(cargs, vals[j])
+			}
+		}
+		conj = append(conj, after)
+		term := strings.Join(conj, " AND ")
+		if len(conj) > 1 {
+			term = "(" + term + ")"
+		}
+		terms = append(terms, term)
+		args = append(append(args, cargs...), aargs...)
+	}
+	if len(terms) == 0 {
+		return "FALSE", nil
+	}
+	cond := "(" + strings.Join(terms, " OR ") + ")"
+	if k := keys[0]; vals[0] != nil && (!k.nullable || k.desc) {
+		op := ">="
+		if k.desc {
+			op = "<="
+		}
+		cond = cols[0] + " " + op + " ? AND " + cond
+		args = append([]any{vals[0]}, args...)
+	}
+	return cond, args
+}
+
+func rowValueOK(keys []sortKey) bool {
+	for _, k := range keys {
+		if k.nullable || k.desc != keys[0].desc {
+			return false
+		}
+	}
+	return true
+}
+
+// afterCond renders "col sorts strictly after v" for one key, or "" when nothing can
+// (v is NULL and NULLs sort last).
+func afterCond(col string, k sortKey, v any) (string, []any) {
+	nullsLast := !k.desc
+	if v == nil {
+		if nullsLast {
+			return "", nil
+		}
+		return col + " IS NOT NULL", nil
+	}
+	op := ">"
+	if k.desc {
+		op = "<"
+	}
+	if k.nullable && nullsLast {
+		return "(" + col + " " + op + " ? OR " + col + " IS NULL)", []any{v}
+	}
+	return col + " " + op + " ?", []any{v}
+}

@@ -1,0 +1,223 @@
+package paginate
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"reflect"
+	"unsafe"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/batchorm/batchorm/internal/dbx"
+	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlb"
+)
+
+// Querier is the pgx method set paginate needs: *pgxpool.Pool, *pgx.Conn, pgx.Tx and
+// *orm.DB satisfy it.
+type Querier = dbx.Querier
+
+// Keyset runs one keyset page over T's table: SELECT of T's columns, the conditions
+// (each rendered as it is, in parentheses, ANDed; values bound), the keyset condition, ORDER BY the
+// order, LIMIT Limit+1. It costs one statement on every page, however deep. A zero
+// req.Order pages by primary key. Errors: [ErrInvalidCursor] for a bad cursor,
+// [ErrInvalidSort] for an order made for another model.
+func Keyset[T any](ctx context.Context, q Querier, req Request, conds ...sq.Sqlizer) (Page[T], error) {
+	p, m, sql, args, err := keysetSQL[T](req, conds)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	rows, err := fetch[T](ctx, q, m, sql, args, p.Limit())
+	if err != nil {
+		return Page[T]{}, err
+	}
+	return NewPage(p, rows)
+}
+
+// KeysetSQL renders the statement [Keyset] sends, without a database (for tests,
+// EXPLAIN and logs).
+func KeysetSQL[T any](req Request, conds ...sq.Sqlizer) (string, []any, error) {
+	_, _, sql, args, err := keysetSQL[T](req, conds)
+	return sql, args, err
+}
+
+func keysetSQL[T any](req Request, conds []sq.Sqlizer) (*Plan, *model.Model, string, []any, error) {
+	m, err := structModel[T]()
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	p, err := NewPlan[T](req)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	sb := sqlb.Builder.Select(m.SelectList).From(m.QTable)
+	for _, c := range conds {
+		sb = sb.Where(parens{c})
+	}
+	if cond, args := p.Where(m.Table); cond != "" {
+		sb = sb.Where(sq.Expr(cond, args...))
+	}
+	sql, args, err := sb.OrderBy(p.OrderBy(m.Table)...).Limit(uint64(p.Limit())).ToSql()
+	if err != nil {
+		return nil, nil, "", nil, fmt.Errorf("paginate: render: %w", err)
+	}
+	return p, m, sql, args, nil
+}
+
+// structModel returns the model of T, which must be a struct type (rows are scanned
+// into T through field offsets).
+func structModel[T any]() (*model.Model, error) {
+	m, err := model.Of[T]()
+	if err != nil {
+		return nil, fmt.Errorf("paginate: %w", err)
+	}
+	if m.Type != reflect.TypeFor[T]() {
+		return nil, fmt.Errorf("paginate: rows must be structs, not %v", reflect.TypeFor[T]())
+	}
+	return m, nil
+}
+
+// parens renders a condition in parentheses. squirrel joins WHERE parts with AND as
+// they are, so without them sq.Expr("a = ? OR b = ?") followed by the keyset condition
+// would read "a = $1 OR (b = $2 AND keyset)".
+type parens struct{ sq.Sqlizer }
+
+// ToSql implements squirrel's Sqlizer.
+func (p parens) ToSql() (string, []any, error) {
+	sql, args, err := p.Sqlizer.ToSql()
+	if err != nil || sql == "" {
+		return sql, args, err
+	}
+	return "(" + sql + ")", args, nil
+}
+
+// orderFor returns o, or T's primary-key order when o is zero, checking that T is a
+// struct type and o was made for it.
+func orderFor[T any](o Order) (Order, error) {
+	m, err := structModel[T]()
+	if err != nil {
+		return Order{}, err
+	}
+	if o.IsZero() {
+		return OrderBy[T]()
+	}
+	if o.m != m {
+		return Order{}, &SortError{Model: m.Name, Reason: "order was made for model " + o.m.Name}
+	}
+	return o, nil
+}
+
+// Offset runs one offset page over T's table (see [OffsetRequest] for why deep pages
+// are slow): one statement, two with req.Count.
+func Offset[T any](ctx context.Context, q Querier, req OffsetRequest, conds ...sq.Sqlizer) (OffsetPage[T], error) {
+	m, err := structModel[T]()
+	if err != nil {
+		return OffsetPage[T]{}, err
+	}
+	p, err := NewOffsetPlan[T](req)
+	if err != nil {
+		return OffsetPage[T]{}, err
+	}
+	sb := sqlb.Builder.Select(m.SelectList).From(m.QTable)
+	cb := sqlb.Builder.Select("count(*)").From(m.QTable)
+	for _, c := range conds {
+		sb, cb = sb.Where(parens{c}), cb.Where(parens{c})
+	}
+	sb = sb.OrderBy(p.OrderBy(m.Table)...).Limit(uint64(p.Limit())).Offset(uint64(p.Offset()))
+	sql, args, err := sb.ToSql()
+	if err != nil {
+		return OffsetPage[T]{}, fmt.Errorf("paginate: render: %w", err)
+	}
+	rows, err := fetch[T](ctx, q, m, sql, args, p.Limit())
+	if err != nil {
+		return OffsetPage[T]{}, err
+	}
+	total := int64(-1)
+	if req.Count {
+		sql, args, err := cb.ToSql()
+		if err != nil {
+			return OffsetPage[T]{}, fmt.Errorf("paginate: render: %w", err)
+		}
+		if err := q.QueryRow(ctx, sql, args...).Scan(&total); err != nil {
+			return OffsetPage[T]{}, fmt.Errorf("paginate: count %s: %w", m.Table, err)
+		}
+	}
+	return NewOffsetPage(p, rows, total)
+}
+
+// Batches walks T's whole table (or the rows matching conds) in keyset batches of size
+// rows, in order o (zero: primary key). Each batch is one statement on q, sent when the
+// loop asks for it: no transaction and no server-side cursor is held between batches,
+// and memory is one batch. Each row is yielded at most once, also while rows are
+// inserted or deleted meanwhile (rows inserted behind the walk's position are not
+// seen, rows inserted ahead of it are); a row whose sort key is updated during the
+// walk may be seen twice or not at all. Breaking out of the loop stops the walk; an
+// error is yielded once, with a nil batch, and ends it.
+func Batches[T any](ctx context.Context, q Querier, o Order, size int, conds ...sq.Sqlizer) iter.Seq2[[]T, error] {
+	return Walk(ctx, o, size, func(ctx context.Context, req Request) (Page[T], error) {
+		return Keyset[T](ctx, q, req, conds...)
+	})
+}
+
+// Walk drives a batch walk for an engine that runs pages its own way (orm's
+// Select.Batches): it calls page with a Request for the first batch, then for the
+// batch after each, until a page says HasNext is false, yielding each page's items.
+// Requests carry order o, Limit size and an internal codec; size must be positive.
+func Walk[T any](ctx context.Context, o Order, size int, page func(ctx context.Context, req Request) (Page[T], error)) iter.Seq2[[]T, error] {
+	return func(yield func([]T, error) bool) {
+		if size <= 0 {
+			yield(nil, fmt.Errorf("paginate: batch size %d must be positive", size))
+			return
+		}
+		req := Request{Order: o, Limit: size, Codec: walkCodec}
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			p, err := page(ctx, req)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if len(p.Items) > 0 && !yield(p.Items, nil) {
+				return
+			}
+			if !p.HasNext {
+				return
+			}
+			req.After = p.Next
+		}
+	}
+}
+
+// walkCodec carries a walk's position from one batch to the next inside the process:
+// unsigned, and large enough for any key.
+var walkCodec = &Codec{MaxLen: 1 << 24}
+
+// fetch runs sql and scans every row into a new T through the model's field offsets.
+func fetch[T any](ctx context.Context, q Querier, m *model.Model, sql string, args []any, limit int) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("paginate: query %s: %w", m.Table, err)
+	}
+	defer rows.Close()
+	items := make([]T, 0, min(limit, 1024))
+	dest := make([]any, len(m.Columns))
+	for rows.Next() {
+		var zero T
+		items = append(items, zero)
+		base := unsafe.Pointer(&items[len(items)-1])
+		for i, c := range m.Columns {
+			dest[i] = c.Ptr(base)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("paginate: scan %s: %w", m.Table, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("paginate: query %s: %w", m.Table, err)
+	}
+	return items, nil
+}

@@ -1,0 +1,378 @@
+package paginate_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/batchorm/batchorm/orm/ormtest"
+	"github.com/batchorm/batchorm/paginate"
+)
+
+var signing = &paginate.Codec{Key: []byte("test key: 32 bytes of randomness")}
+
+// walkOrders cover ties (a, e), NULLs in both directions (b, d, e), mixed directions,
+// microsecond timestamps (c), numerics (d) and Unicode text (b).
+var walkOrders = [][]string{
+	{}, {"a"}, {"-a"}, {"a", "-b"}, {"-b", "a"}, {"b"}, {"-b"}, {"c", "-a"}, {"-c"},
+	{"-d", "b"}, {"d"}, {"e", "-c"}, {"-e", "b", "a"}, {"b", "-d", "-e"},
+}
+
+// TestKeyset_walk walks every order forward and then backward with small pages,
+// comparing with the same order computed in Go: every row exactly once, one statement
+// per page.
+func TestKeyset_walk(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db, items := mustItems(t, ctx, 150)
+	for _, keys := range walkOrders {
+		t.Run(strings.Join(keys, ","), func(t *testing.T) {
+			t.Parallel()
+			o := mustOrder[Item](t, keys...)
+			want := goSort(items, keys...)
+			fetch := func(ctx context.Context, req paginate.Request) (paginate.Page[Item], error) {
+				return paginate.Keyset[Item](ctx, db, req)
+			}
+			pages := walkForward(t, ctx, fetch, o, 7)
+			got := concatIDs(pages)
+			if !slices.Equal(got, want) {
+				t.Fatalf("forward walk:\n got %v\nwant %v", got, want)
+			}
+			back := walkBackward(t, ctx, fetch, o, 7, pages[len(pages)-1])
+			got = append(concatIDs(back), ids(pages[len(pages)-1].Items, itemID)...)
+			if !slices.Equal(got, want) {
+				t.Fatalf("backward walk:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+}
+
+// TestKeyset_walk_withCondition pages through a filtered table.
+func TestKeyset_walk_withCondition(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db, items := mustItems(t, ctx, 60)
+	var kept []Item
+	for _, it := range items {
+		if it.A != 2 && (it.A != 1 || it.ID < 30) {
+			kept = append(kept, it)
+		}
+	}
+	o := mustOrder[Item](t, "-b", "c")
+	pages := walkForward(t, ctx, func(ctx context.Context, req paginate.Request) (paginate.Page[Item], error) {
+		// The OR must stay inside its condition: the keyset condition is ANDed to all of it.
+		return paginate.Keyset[Item](ctx, db, req, sqExpr(`"items"."a" <> ?`, 2), sqExpr(`a <> ? OR id < ?`, 1, 30))
+	}, o, 4)
+	if got, want := concatIDs(pages), goSort(kept, "-b", "c"); !slices.Equal(got, want) {
+		t.Fatalf("got %v\nwant %v", got, want)
+	}
+}
+
+type pageFunc func(ctx context.Context, req paginate.Request) (paginate.Page[Item], error)
+
+// walkForward follows Next from the first page to the last, checking each page's
+// flags and that each costs one statement.
+func walkForward(t *testing.T, ctx context.Context, fetch pageFunc, o paginate.Order, limit int) []paginate.Page[Item] {
+	t.Helper()
+	req := paginate.Request{Order: o, Limit: limit, Codec: signing}
+	var pages []paginate.Page[Item]
+	for len(pages) < 1000 {
+		page := mustPage(t, ctx, fetch, req)
+		if page.HasPrev != (len(pages) > 0) || (page.HasPrev && page.Prev == "") {
+			t.Fatalf("page %d: HasPrev %v, Prev %q", len(pages), page.HasPrev, page.Prev)
+		}
+		if len(page.Items) > limit || (page.HasNext && len(page.Items) != limit) {
+			t.Fatalf("page %d: %d items for limit %d (HasNext %v)", len(pages), len(page.Items), limit, page.HasNext)
+		}
+		pages = append(pages, page)
+		if !page.HasNext {
+			if page.Next != "" {
+				t.Fatalf("last page has Next %q", page.Next)
+			}
+			return pages
+		}
+		req.After = page.Next
+	}
+	t.Fatal("walk does not end")
+	return nil
+}
+
+// walkBackward follows Prev from last to the first page; it returns the pages in
+// order.
+func walkBackward(t *testing.T, ctx context.Context, fetch pageFunc, o paginate.Order, limit int, last paginate.Page[Item]) []paginate.Page[Item] {
+	t.Helper()
+	var pages []paginate.Page[Item]
+	page := last
+	for page.HasPrev {
+		page = mustPage(t, ctx, fetch, paginate.Request{Order: o, Limit: limit, Codec: signing, Before: page.Prev})
+		if !page.HasNext || page.Next == "" {
+			t.Fatalf("backward page has HasNext %v, Next %q", page.HasNext, page.Next)
+		}
+		if page.HasPrev && len(page.Items) != limit {
+			t.Fatalf("backward page has %d items for limit %d", len(page.Items), limit)
+		}
+		pages = append(pages, page)
+	}
+	slices.Reverse(pages)
+	return pages
+}
+
+func mustPage(t *testing.T, ctx context.Context, fetch pageFunc, req paginate.Request) paginate.Page[Item] {
+	t.Helper()
+	var page paginate.Page[Item]
+	var err error
+	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 1, RoundTrips: 1}, func(ctx context.Context) {
+		page, err = fetch(ctx, req)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page
+}
+
+func concatIDs(pages []paginate.Page[Item]) []int64 {
+	var out []int64
+	for _, p := range pages {
+		out = append(out, ids(p.Items, itemID)...)
+	}
+	return out
+}
+
+// TestKeyset_emptyTable returns an empty first page without cursors.
+func TestKeyset_emptyTable(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db := ormtest.New(t, ormtest.Schema(itemsDDL))
+	var page paginate.Page[Item]
+	var err error
+	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
+		page, err = paginate.Keyset[Item](ctx, db, paginate.Request{})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 0 || page.HasNext || page.HasPrev || page.Next != "" || page.Prev != "" {
+		t.Fatalf("got %+v, want an empty page", page)
+	}
+}
+
+// TestKeyset_badCursor_noStatement refuses a bad cursor before any SQL is sent.
+func TestKeyset_badCursor_noStatement(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db := ormtest.New(t, ormtest.Schema(itemsDDL))
+	ormtest.AssertStatements(t, ctx, 0, func(ctx context.Context) {
+		_, err := paginate.Keyset[Item](ctx, db, paginate.Request{After: "bm9wZQ", Codec: signing})
+		if !isInvalidCursor(err) {
+			t.Errorf("got %v, want ErrInvalidCursor", err)
+		}
+	})
+}
+
+// TestOffset_pages compares offset pages with the Go order, with and without COUNT.
+func TestOffset_pages(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db, items := mustItems(t, ctx, 45)
+	want := goSort(items, "-b", "a")
+	o := mustOrder[Item](t, "-b", "a")
+	tests := map[string]struct {
+		req        paginate.OffsetRequest
+		statements int
+		from, to   int
+		hasNext    bool
+		total      int64
+	}{
+		"first page":             {req: paginate.OffsetRequest{Order: o, Size: 10}, statements: 1, from: 0, to: 10, hasNext: true, total: -1},
+		"middle page with count": {req: paginate.OffsetRequest{Order: o, Page: 3, Size: 10, Count: true}, statements: 2, from: 20, to: 30, hasNext: true, total: 45},
+		"last page":              {req: paginate.OffsetRequest{Order: o, Page: 5, Size: 10}, statements: 1, from: 40, to: 45, total: -1},
+		"past the end":           {req: paginate.OffsetRequest{Order: o, Page: 9, Size: 10}, statements: 1, from: 45, to: 45, total: -1},
+		"exact fit":              {req: paginate.OffsetRequest{Order: o, Page: 3, Size: 15}, statements: 1, from: 30, to: 45, total: -1},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var page paginate.OffsetPage[Item]
+			var err error
+			ormtest.AssertStatements(t, ctx, tt.statements, func(ctx context.Context) {
+				page, err = paginate.Offset[Item](ctx, db, tt.req)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(page.Items, itemID); !slices.Equal(got, want[tt.from:tt.to]) {
+				t.Errorf("items: got %v, want %v", got, want[tt.from:tt.to])
+			}
+			if page.HasNext != tt.hasNext || page.HasPrev != (tt.req.Page > 1) || page.Total != tt.total {
+				t.Errorf("got HasNext %v HasPrev %v Total %d", page.HasNext, page.HasPrev, page.Total)
+			}
+		})
+	}
+}
+
+func TestNewOffsetPlan_badRequests(t *testing.T) {
+	t.Parallel()
+	o := mustOrder[Item](t)
+	tests := map[string]struct {
+		req  paginate.OffsetRequest
+		want string
+	}{
+		"another model": {req: paginate.OffsetRequest{Order: mustOrder[Post](t)}, want: "paginate: sort on model paginate_test.Item: order was made for model paginate_test.Post"},
+		"negative page": {req: paginate.OffsetRequest{Order: o, Page: -2}, want: "paginate: negative Page -2"},
+		"negative size": {req: paginate.OffsetRequest{Order: o, Size: -1}, want: "paginate: negative Size -1"},
+		"overflow":      {req: paginate.OffsetRequest{Order: o, Page: 1 << 62, Size: 1000}, want: "paginate: Page 4611686018427387904 is out of range"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := paginate.NewOffsetPlan[Item](tt.req)
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("got %v, want %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestBatches_concurrentInserts walks a table while rows are inserted behind and ahead
+// of the walk: every row present at the start is seen exactly once, no row twice, one
+// statement per batch.
+func TestBatches_concurrentInserts(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db, items := mustItems(t, ctx, 95)
+	o := mustOrder[Item](t, "a")
+	seen := map[int64]int{}
+	batches := 0
+	log := ormtest.Record(ctx, func(ctx context.Context) {
+		for batch, err := range paginate.Batches[Item](ctx, db, o, 10) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			batches++
+			for _, it := range batch {
+				seen[it.ID]++
+			}
+			// One row behind the walk (a = -1), one ahead of it (a = 99), by another connection.
+			mustExec(t, context.Background(), db, `INSERT INTO items (a, c) VALUES (-1, now()), (99, now())`)
+		}
+	})
+	for _, it := range items {
+		if seen[it.ID] != 1 {
+			t.Errorf("row %d seen %d times", it.ID, seen[it.ID])
+		}
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("row %d seen %d times", id, n)
+		}
+	}
+	if got := log.Statements(); got != batches {
+		t.Errorf("%d statements for %d batches: %s", got, batches, log)
+	}
+	if len(seen) <= len(items) {
+		t.Errorf("saw %d rows: the rows inserted ahead of the walk were not reached", len(seen))
+	}
+}
+
+// TestBatches_breakAndErrors stops when the loop breaks and reports a bad size.
+func TestBatches_breakAndErrors(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db, _ := mustItems(t, ctx, 30)
+	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
+		for batch, err := range paginate.Batches[Item](ctx, db, paginate.Order{}, 10) {
+			if err != nil || len(batch) != 10 {
+				t.Fatalf("got %d items, %v", len(batch), err)
+			}
+			break
+		}
+	})
+	for _, err := range paginate.Batches[Item](ctx, db, paginate.Order{}, 0) {
+		if err == nil || err.Error() != "paginate: batch size 0 must be positive" {
+			t.Fatalf("got %v", err)
+		}
+	}
+	var errs int
+	for _, err := range paginate.Batches[Item](ctx, db, mustOrder[Post](t), 5) {
+		if !isInvalidSort(err) {
+			t.Fatalf("got %v, want ErrInvalidSort", err)
+		}
+		errs++
+	}
+	if errs != 1 {
+		t.Fatalf("got %d errors, want 1", errs)
+	}
+}
+
+// Doc has sort keys of the remaining kinds: a uuid primary key, a timestamp without
+// time zone, nullable bytes and a float.
+type Doc struct {
+	ID  pgtype.UUID
+	At  time.Time
+	Raw []byte
+	F   float64
+}
+
+// TestKeyset_walk_typedKeys walks orders on uuid, timestamp, bytea and float keys and
+// compares with PostgreSQL's own ORDER BY: cursors carry these values exactly.
+func TestKeyset_walk_typedKeys(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db := ormtest.New(t, ormtest.Schema(`CREATE TABLE docs (
+		id uuid PRIMARY KEY, at timestamp NOT NULL, raw bytea, f float8 NOT NULL)`))
+	mustExec(t, ctx, db, `INSERT INTO docs (id, at, raw, f)
+		SELECT gen_random_uuid(), timestamp '2024-01-01 23:59:59.999998' + (i % 5) * interval '1 microsecond',
+			CASE WHEN i % 3 = 0 THEN NULL ELSE decode(lpad(to_hex(i % 7), 2, '0'), 'hex') END, (i % 4) * 0.1
+		FROM generate_series(1, 40) AS i`)
+	tests := map[string]struct {
+		keys []string
+		sql  string
+	}{
+		"uuid primary key":   {sql: "id"},
+		"timestamp":          {keys: []string{"at"}, sql: "at, id"},
+		"bytes desc, float":  {keys: []string{"-raw", "f"}, sql: "raw DESC, f, id"},
+		"float, timestamp":   {keys: []string{"f", "-at"}, sql: "f, at DESC, id DESC"},
+		"bytes, float, desc": {keys: []string{"raw", "-f"}, sql: "raw, f DESC, id DESC"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var want [][16]byte
+			rows, err := db.Query(ctx, "SELECT id FROM docs ORDER BY "+tt.sql)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var id [16]byte
+				if err := rows.Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, id)
+			}
+			rows.Close()
+			o := mustOrder[Doc](t, tt.keys...)
+			var got [][16]byte
+			req := paginate.Request{Order: o, Limit: 3}
+			for range 100 {
+				page, err := paginate.Keyset[Doc](ctx, db, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range page.Items {
+					got = append(got, d.ID.Bytes)
+				}
+				if !page.HasNext {
+					break
+				}
+				req.After = page.Next
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("got %d rows in another order than PostgreSQL's %d", len(got), len(want))
+			}
+		})
+	}
+}
