@@ -64,7 +64,7 @@ func (q Select[T]) Where(pred any, args ...any) Select[T] {
 		if strings.TrimSpace(p) == "" {
 			return q.fail("Where", fmt.Errorf("empty condition"))
 		}
-		s = sq.Expr(p, args...)
+		s = sq.Expr("("+p+")", args...)
 	case sq.Sqlizer:
 		if len(args) > 0 {
 			return q.fail("Where", fmt.Errorf("args given with a %T condition", pred))

@@ -41,8 +41,13 @@ func TestSelect_ToSQL(t *testing.T) {
 		},
 		"raw fragment with question marks becomes dollars": {
 			q:        base.Where("age > ? AND name <> ?", 30, "x"),
-			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE age > $1 AND name <> $2`,
+			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE (age > $1 AND name <> $2)`,
 			wantArgs: []any{30, "x"},
+		},
+		"raw OR fragments are parenthesised before AND": {
+			q:        base.Where("name = ? OR name = ?", "a", "b").Where("age > ?", 3),
+			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE (name = $1 OR name = $2) AND (age > $3)`,
+			wantArgs: []any{"a", "b", 3},
 		},
 		"squirrel sqlizer": {
 			q:        base.Where(sq.Or{sq.Expr("age < ?", 10), sq.Expr("age > ?", 90)}),

@@ -3,17 +3,27 @@ package orm
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"unsafe"
 
 	"github.com/georgysavva/scany/v2/pgxscan"
+
+	"github.com/batchorm/batchorm/internal/model"
 )
 
-// Raw runs a hand-written statement (with $n placeholders) and scans every row into T
-// with scany: T is a struct whose fields map to the result's columns by `db` tag or
-// snake_case name (an unknown column is an error), or a single scalar for a
-// one-column result. The result of Raw can be handed to [loader.Preload].
+// Raw runs a hand-written statement (with $n placeholders) and scans every row into T.
+// When T is a model, result columns map to its columns by name (an unknown column is an
+// error) through the cached model metadata, so models with relation fields, even
+// self-referencing ones, scan safely and the result can be handed to loader.Preload.
+// Any other T (a DTO struct or a scalar for a one-column result) is scanned with scany.
 func Raw[T any](ctx context.Context, db *DB, sql string, args ...any) ([]T, error) {
 	if db == nil {
 		return nil, fmt.Errorf("orm: Raw: nil DB")
+	}
+	if t := reflect.TypeFor[T](); t.Kind() == reflect.Struct {
+		if m, err := model.For(t); err == nil && len(m.Relations) > 0 {
+			return rawModel[T](ctx, db, m, sql, args)
+		}
 	}
 	var out []T
 	if err := pgxscan.Select(ctx, db.q, &out, sql, args...); err != nil {
@@ -21,6 +31,36 @@ func Raw[T any](ctx context.Context, db *DB, sql string, args ...any) ([]T, erro
 	}
 	if out == nil {
 		out = []T{}
+	}
+	return out, nil
+}
+
+func rawModel[T any](ctx context.Context, db *DB, m *model.Model, sql string, args []any) ([]T, error) {
+	rows, err := db.q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("orm: raw query: %w", err)
+	}
+	defer rows.Close()
+	fds := rows.FieldDescriptions()
+	cols := make([]*model.Column, len(fds))
+	for i, fd := range fds {
+		c, err := m.Column(fd.Name)
+		if err != nil {
+			return nil, fmt.Errorf("orm: raw query: %w", err)
+		}
+		cols[i] = c
+	}
+	s := &scanner{cols: cols, dest: make([]any, len(cols))}
+	out := []T{}
+	for rows.Next() {
+		var zero T
+		out = append(out, zero)
+		if err := s.scan(rows, unsafe.Pointer(&out[len(out)-1])); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orm: raw query: %w", err)
 	}
 	return out, nil
 }

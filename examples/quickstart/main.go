@@ -40,7 +40,7 @@ type Author struct {
 	ID        int64     `db:"id"`
 	Name      string    `db:"name"`
 	CreatedAt time.Time `db:"created_at" orm:"default"` // zero: the database's DEFAULT now()
-	Books     []Book    `orm:"has-many"`                 // books.author_id -> authors.id
+	Books     []Book    `orm:"has-many"`                // books.author_id -> authors.id
 }
 
 // Book belongs to an Author.
