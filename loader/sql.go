@@ -124,7 +124,7 @@ func (n *node) orderKeys() ([]orderKey, error) {
 	var out []orderKey
 	seen := map[*model.Column]bool{}
 	for _, key := range n.spec.order {
-		name, desc, err := parseOrderKey(key)
+		name, desc, err := model.ParseOrderKey(key)
 		if err != nil {
 			return nil, &OptionError{Path: n.path, Option: "OrderBy", Reason: fmt.Sprintf("%q: %v", key, err)}
 		}
@@ -144,27 +144,6 @@ func (n *node) orderKeys() ([]orderKey, error) {
 		}
 	}
 	return out, nil
-}
-
-// parseOrderKey splits "-name", "name DESC", "name asc" into a name and a direction.
-func parseOrderKey(key string) (name string, desc bool, err error) {
-	key = strings.TrimSpace(key)
-	if strings.HasPrefix(key, "-") {
-		key, desc = key[1:], true
-	} else if f := strings.Fields(key); len(f) == 2 {
-		switch strings.ToLower(f[1]) {
-		case "desc":
-			key, desc = f[0], true
-		case "asc":
-			key = f[0]
-		default:
-			return "", false, fmt.Errorf("direction must be ASC or DESC")
-		}
-	}
-	if key == "" || strings.ContainsAny(key, " \t") {
-		return "", false, fmt.Errorf("malformed sort key")
-	}
-	return key, desc, nil
 }
 
 // keyCasts returns, for a composite key, the SQL array type of each key column (the

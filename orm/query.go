@@ -236,7 +236,7 @@ func (q Select[T]) orderSQL(jp *loader.JoinPlan) ([]string, error) {
 	r := resolver{m: q.m, join: jp}
 	out := make([]string, 0, len(q.order))
 	for _, key := range q.order {
-		name, desc, err := parseOrderKey(key)
+		name, desc, err := model.ParseOrderKey(key)
 		if err != nil {
 			return nil, fmt.Errorf("orm: OrderBy(%q): %w", key, err)
 		}
@@ -250,27 +250,6 @@ func (q Select[T]) orderSQL(jp *loader.JoinPlan) ([]string, error) {
 		out = append(out, col)
 	}
 	return out, nil
-}
-
-// parseOrderKey splits "-name", "name DESC", "name asc" into a name and a direction.
-func parseOrderKey(key string) (name string, desc bool, err error) {
-	key = strings.TrimSpace(key)
-	if strings.HasPrefix(key, "-") {
-		key, desc = key[1:], true
-	} else if f := strings.Fields(key); len(f) == 2 {
-		switch strings.ToLower(f[1]) {
-		case "desc":
-			key, desc = f[0], true
-		case "asc":
-			key = f[0]
-		default:
-			return "", false, fmt.Errorf("direction must be ASC or DESC")
-		}
-	}
-	if key == "" || strings.ContainsAny(key, " \t") {
-		return "", false, fmt.Errorf("malformed sort key")
-	}
-	return key, desc, nil
 }
 
 // resolver turns field names into quoted, qualified column references.

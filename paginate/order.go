@@ -104,7 +104,7 @@ type orderCacheKey struct {
 func orderBy(m *model.Model, keys []string) (Order, error) {
 	parsed := make([]parsedKey, len(keys))
 	for i, k := range keys {
-		name, desc, err := parseOrderKey(k)
+		name, desc, err := model.ParseOrderKey(k)
 		if err != nil {
 			return Order{}, &SortError{Model: m.Name, Field: k, Reason: err.Error()}
 		}
@@ -269,25 +269,4 @@ func (o Order) Reverse() Order {
 		r.fp = fingerprint(r.m, r.keys)
 	}
 	return r
-}
-
-// parseOrderKey splits "-name", "name DESC", "name asc" into a name and a direction.
-func parseOrderKey(key string) (name string, desc bool, err error) {
-	key = strings.TrimSpace(key)
-	if rest, ok := strings.CutPrefix(key, "-"); ok {
-		key, desc = rest, true
-	} else if f := strings.Fields(key); len(f) == 2 {
-		switch strings.ToLower(f[1]) {
-		case "desc":
-			key, desc = f[0], true
-		case "asc":
-			key = f[0]
-		default:
-			return "", false, fmt.Errorf("direction must be ASC or DESC")
-		}
-	}
-	if key == "" || strings.ContainsAny(key, " \t") {
-		return "", false, fmt.Errorf("malformed sort key")
-	}
-	return key, desc, nil
 }

@@ -1,0 +1,29 @@
+package model
+
+import (
+	"errors"
+	"strings"
+)
+
+// ParseOrderKey splits a sort key as written by a caller ("-name", "name DESC",
+// "name asc") into a name and a direction. The name still has to be resolved against a
+// model; anything with spaces or other words is refused here.
+func ParseOrderKey(key string) (name string, desc bool, err error) {
+	key = strings.TrimSpace(key)
+	if rest, ok := strings.CutPrefix(key, "-"); ok {
+		key, desc = rest, true
+	} else if f := strings.Fields(key); len(f) == 2 {
+		switch strings.ToLower(f[1]) {
+		case "desc":
+			key, desc = f[0], true
+		case "asc":
+			key = f[0]
+		default:
+			return "", false, errors.New("direction must be ASC or DESC")
+		}
+	}
+	if key == "" || strings.ContainsAny(key, " \t") {
+		return "", false, errors.New("malformed sort key")
+	}
+	return key, desc, nil
+}
