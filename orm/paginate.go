@@ -8,6 +8,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 
+	"github.com/batchorm/batchorm/internal/sqlb"
 	"github.com/batchorm/batchorm/paginate"
 )
 
@@ -176,7 +177,7 @@ func (q Select[T]) pageQuery(keys []paginate.Key, limit int, offset int64, cond 
 	for i, w := range q.where {
 		pq.where[i] = w
 		if _, ok := w.(condition); !ok {
-			pq.where[i] = parens{w}
+			pq.where[i] = sqlb.Parens(w)
 		}
 	}
 	pq.order = make([]string, len(keys))
@@ -192,21 +193,6 @@ func (q Select[T]) pageQuery(keys []paginate.Key, limit int, offset int64, cond 
 		pq = pq.Columns(names...)
 	}
 	return pq.build()
-}
-
-// parens renders a condition in parentheses, so that the keyset condition ANDed after
-// it applies to all of it: squirrel joins WHERE parts with AND as they are, and
-// Where("a = ? OR b = ?") followed by the keyset condition would otherwise read
-// "a = $1 OR (b = $2 AND keyset)".
-type parens struct{ sq.Sqlizer }
-
-// ToSql implements squirrel's Sqlizer.
-func (p parens) ToSql() (string, []any, error) {
-	sql, args, err := p.Sqlizer.ToSql()
-	if err != nil || sql == "" {
-		return sql, args, err
-	}
-	return "(" + sql + ")", args, nil
 }
 
 // preloadPage loads b's preloads for a page's items: one round trip per depth.

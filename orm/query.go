@@ -64,12 +64,12 @@ func (q Select[T]) Where(pred any, args ...any) Select[T] {
 		if strings.TrimSpace(p) == "" {
 			return q.fail("Where", fmt.Errorf("empty condition"))
 		}
-		s = sq.Expr("("+p+")", args...)
+		s = sqlb.Parens(sq.Expr(p, args...))
 	case sq.Sqlizer:
 		if len(args) > 0 {
 			return q.fail("Where", fmt.Errorf("args given with a %T condition", pred))
 		}
-		s = p
+		s = p // parenthesised where it matters: by paginate before it ANDs the keyset condition
 	default:
 		return q.fail("Where", fmt.Errorf("unsupported condition type %T", pred))
 	}

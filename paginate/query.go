@@ -53,7 +53,7 @@ func keysetSQL[T any](req Request, conds []sq.Sqlizer) (*Plan, *model.Model, str
 	}
 	sb := sqlb.Builder.Select(m.SelectList).From(m.QTable)
 	for _, c := range conds {
-		sb = sb.Where(parens{c})
+		sb = sb.Where(sqlb.Parens(c))
 	}
 	if cond, args := p.Where(m.Table); cond != "" {
 		sb = sb.Where(sq.Expr(cond, args...))
@@ -76,20 +76,6 @@ func structModel[T any]() (*model.Model, error) {
 		return nil, fmt.Errorf("paginate: rows must be structs, not %v", reflect.TypeFor[T]())
 	}
 	return m, nil
-}
-
-// parens renders a condition in parentheses. squirrel joins WHERE parts with AND as
-// they are, so without them sq.Expr("a = ? OR b = ?") followed by the keyset condition
-// would read "a = $1 OR (b = $2 AND keyset)".
-type parens struct{ sq.Sqlizer }
-
-// ToSql implements squirrel's Sqlizer.
-func (p parens) ToSql() (string, []any, error) {
-	sql, args, err := p.Sqlizer.ToSql()
-	if err != nil || sql == "" {
-		return sql, args, err
-	}
-	return "(" + sql + ")", args, nil
 }
 
 // orderFor returns o, or T's primary-key order when o is zero, checking that T is a
@@ -122,7 +108,7 @@ func Offset[T any](ctx context.Context, q Querier, req OffsetRequest, conds ...s
 	sb := sqlb.Builder.Select(m.SelectList).From(m.QTable)
 	cb := sqlb.Builder.Select("count(*)").From(m.QTable)
 	for _, c := range conds {
-		sb, cb = sb.Where(parens{c}), cb.Where(parens{c})
+		sb, cb = sb.Where(sqlb.Parens(c)), cb.Where(sqlb.Parens(c))
 	}
 	sb = sb.OrderBy(p.OrderBy(m.Table)...).Limit(uint64(p.Limit())).Offset(uint64(p.Offset()))
 	sql, args, err := sb.ToSql()
