@@ -285,7 +285,7 @@ func TestUpdateWhere_SQL(t *testing.T) {
 			"expression and raw condition, returning",
 			bulk.Set{"age": bulk.Expr("age + ?", 1)}, true,
 			[]sq.Sqlizer{bulk.Expr("name LIKE ?", "a%"), bulk.Eq{"email": nil}},
-			`UPDATE "users" SET "age" = age + $1 WHERE name LIKE $2 AND "email" IS NULL ` +
+			`UPDATE "users" SET "age" = age + $1 WHERE (name LIKE $2) AND ("email" IS NULL) ` +
 				`RETURNING "users"."id", "users"."name", "users"."email", "users"."age", "users"."created_at"`,
 			[]any{1, "a%"},
 		},

@@ -142,7 +142,7 @@ func renderUpdateWhere(m *model.Model, set Set, where []sq.Sqlizer, returning bo
 		return "", nil, err
 	}
 	for _, w := range conds {
-		ub = ub.Where(w)
+		ub = ub.Where(parens(w, len(conds)))
 	}
 	if returning {
 		ub = ub.Suffix("RETURNING " + m.QualifiedList(m.Table, m.Columns))
@@ -162,7 +162,7 @@ func renderDeleteWhere(m *model.Model, where []sq.Sqlizer, returning bool) (stri
 	}
 	db := sqlb.Builder.Delete(m.QTable)
 	for _, w := range conds {
-		db = db.Where(w)
+		db = db.Where(parens(w, len(conds)))
 	}
 	if returning {
 		db = db.Suffix("RETURNING " + m.QualifiedList(m.Table, m.Columns))
@@ -172,6 +172,16 @@ func renderDeleteWhere(m *model.Model, where []sq.Sqlizer, returning bool) (stri
 		return "", nil, fmt.Errorf("bulk: %s: render: %w", call, err)
 	}
 	return sql, args, nil
+}
+
+// parens puts one of n conditions in parentheses when n > 1: squirrel ANDs WHERE parts
+// as they are, so Expr("a = ? OR b = ?") followed by another condition would read
+// "a = $1 OR (b = $2 AND ...)". (sq.And of one part is that part in parentheses.)
+func parens(w sq.Sqlizer, n int) sq.Sqlizer {
+	if n > 1 {
+		return sq.And{w}
+	}
+	return w
 }
 
 // resolveWhere checks the conditions: Eq keys against the model, no nil, no condition

@@ -209,3 +209,28 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// An OR condition given with another one keeps its meaning: (a OR b) AND c, never
+// a OR (b AND c), which would delete a row the caller did not ask to touch.
+func TestDeleteWhere_orConditionKeepsItsDepth(t *testing.T) {
+	t.Parallel()
+	db := mustDB(t)
+	ctx := testCtx(t)
+	users := makeUsers(3) // ages 20, 21, 22
+	if err := bulk.Create(ctx, db, users); err != nil {
+		t.Fatal(err)
+	}
+	or := bulk.Expr("name = ? OR name = ?", users[0].Name, users[1].Name)
+	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
+		n, err := bulk.DeleteWhere[User](ctx, db, or, bulk.Eq{"age": 21})
+		if err != nil || n != 1 {
+			t.Fatalf("deleted %d rows: %v", n, err)
+		}
+	})
+	checkUsers(t, ctx, db, []User{users[0], users[2]})
+	n, err := bulk.UpdateWhere[User](ctx, db, bulk.Set{"age": 99}, or, sq.Gt{"age": 20})
+	if err != nil || n != 0 {
+		t.Fatalf("updated %d rows, want 0 (user 0 is 20, user 1 is gone): %v", n, err)
+	}
+	checkUsers(t, ctx, db, []User{users[0], users[2]})
+}

@@ -63,3 +63,16 @@ func pgxAllUsers(ctx context.Context, p *pgxpool.Pool, sqlText string, n int) ([
 	}
 	return users, rows.Err()
 }
+
+// BenchmarkToSQL measures rendering a typical query without a database: resolving
+// names against the model and writing the statement. This is the whole per-call cost
+// batchorm adds before the round trip.
+func BenchmarkToSQL(b *testing.B) {
+	q := orm.Query[User](nil).Where(orm.Eq{"name": "ann"}).Where("age > ? OR age IS NULL", 30).OrderBy("-created_at", "id").Limit(20)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := q.ToSQL(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

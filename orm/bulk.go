@@ -152,17 +152,9 @@ func (q Select[T]) writeConditions(call string) ([]sq.Sqlizer, error) {
 	if unsupported != "" {
 		return nil, fmt.Errorf("orm: %s: %s does not apply to a bulk %s; keep only Where", call, unsupported, call)
 	}
-	r := resolver{m: q.m}
-	out := make([]sq.Sqlizer, 0, len(q.where))
-	for _, w := range q.where {
-		if c, ok := w.(condition); ok {
-			s, err := c.resolve(r)
-			if err != nil {
-				return nil, fmt.Errorf("orm: %s: Where: %w", call, err)
-			}
-			w = s
-		}
-		out = append(out, w)
+	out, err := q.conditions(nil)
+	if err != nil {
+		return nil, fmt.Errorf("orm: %s: %w", call, err)
 	}
 	return out, nil
 }

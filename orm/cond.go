@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	sq "github.com/Masterminds/squirrel"
+
+	"github.com/batchorm/batchorm/internal/sqlb"
 )
 
 // Eq is a condition on field or column names: each key equals its value. A nil value
@@ -71,40 +73,42 @@ func compare(r resolver, kv map[string]any, op string) (sq.Sqlizer, error) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	and := make(sq.And, 0, len(keys))
-	for _, k := range keys {
+	var e sqlb.Expr
+	for i, k := range keys {
 		col, err := r.column(k)
 		if err != nil {
 			return nil, err
+		}
+		if i > 0 {
+			e.SQL += " AND "
 		}
 		v := kv[k]
 		switch {
 		case v == nil || isNilPtr(v):
 			switch op {
 			case "=":
-				and = append(and, sq.Expr(col+" IS NULL"))
+				e.SQL += col + " IS NULL"
 			case "<>":
-				and = append(and, sq.Expr(col+" IS NOT NULL"))
+				e.SQL += col + " IS NOT NULL"
 			default:
 				return nil, fmt.Errorf("%s %s NULL is never true", k, op)
 			}
 		case isList(v):
 			switch op {
 			case "=":
-				and = append(and, sq.Expr(col+" = ANY(?)", v))
+				e.SQL += col + " = ANY(?)"
 			case "<>":
-				and = append(and, sq.Expr(col+" <> ALL(?)", v))
+				e.SQL += col + " <> ALL(?)"
 			default:
 				return nil, fmt.Errorf("%s %s a list: use a single value", k, op)
 			}
+			e.Args = append(e.Args, v)
 		default:
-			and = append(and, sq.Expr(col+" "+op+" ?", v))
+			e.SQL += col + " " + op + " ?"
+			e.Args = append(e.Args, v)
 		}
 	}
-	if len(and) == 1 {
-		return and[0], nil
-	}
-	return and, nil
+	return e, nil
 }
 
 func isNilPtr(v any) bool {

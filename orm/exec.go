@@ -135,17 +135,11 @@ func (q Select[T]) wrapped(pre, post string) (string, []any, error) {
 	if b.join != nil {
 		from = b.join.From()
 	}
-	sb := sqlb.Builder.Select("1").From(from)
-	if sb, err = inner.applyWhere(sb, b.join); err != nil {
-		return "", nil, err
+	st := sqlb.Select{Prefix: pre, Columns: "1", From: from, Limit: q.limit, Offset: q.offset, Suffix: post}
+	if st.Where, err = inner.conditions(b.join); err != nil {
+		return "", nil, fmt.Errorf("orm: %w", err)
 	}
-	if q.limit >= 0 {
-		sb = sb.Limit(uint64(q.limit))
-	}
-	if q.offset > 0 {
-		sb = sb.Offset(uint64(q.offset))
-	}
-	sql, args, err := sb.Prefix(pre).Suffix(post).ToSql()
+	sql, args, err := st.ToSQL()
 	if err != nil {
 		return "", nil, fmt.Errorf("orm: render: %w", err)
 	}

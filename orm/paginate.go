@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"iter"
 
-	sq "github.com/Masterminds/squirrel"
+	"slices"
 
 	"github.com/batchorm/batchorm/internal/sqlb"
 	"github.com/batchorm/batchorm/paginate"
@@ -173,13 +173,6 @@ func (q Select[T]) pageOrder(given paginate.Order) (paginate.Order, error) {
 // condition, selecting the sort columns even when Columns restricts the list.
 func (q Select[T]) pageQuery(keys []paginate.Key, limit int, offset int64, cond string, args []any) (*built, error) {
 	pq := q
-	pq.where = make([]sq.Sqlizer, len(q.where))
-	for i, w := range q.where {
-		pq.where[i] = w
-		if _, ok := w.(condition); !ok {
-			pq.where[i] = sqlb.Parens(w)
-		}
-	}
 	pq.order = make([]string, len(keys))
 	names := make([]string, len(keys))
 	for i, k := range keys {
@@ -187,7 +180,7 @@ func (q Select[T]) pageQuery(keys []paginate.Key, limit int, offset int64, cond 
 	}
 	pq.limit, pq.offset = int64(limit), offset
 	if cond != "" {
-		pq = pq.Where(cond, args...)
+		pq.where = append(slices.Clip(q.where), sqlb.Expr{SQL: cond, Args: args})
 	}
 	if len(q.cols) > 0 {
 		pq = pq.Columns(names...)

@@ -56,7 +56,9 @@ func (q Select[T]) fail(call string, err error) Select[T] {
 //     names checked against the model ("Author.name" reaches a joined relation);
 //   - any squirrel Sqlizer (sq.Or{...}, sq.Expr(...)), rendered as it is.
 //
-// Values are always sent as bound parameters.
+// Values are always sent as bound parameters. When there is more than one condition,
+// each is rendered in parentheses, so Where("a = ? OR b = ?", 1, 2).Where("c") means
+// (a OR b) AND c.
 func (q Select[T]) Where(pred any, args ...any) Select[T] {
 	var s sq.Sqlizer
 	switch p := pred.(type) {
@@ -64,12 +66,12 @@ func (q Select[T]) Where(pred any, args ...any) Select[T] {
 		if strings.TrimSpace(p) == "" {
 			return q.fail("Where", fmt.Errorf("empty condition"))
 		}
-		s = sqlb.Parens(sq.Expr(p, args...))
+		s = sqlb.NewExpr(p, args...)
 	case sq.Sqlizer:
 		if len(args) > 0 {
 			return q.fail("Where", fmt.Errorf("args given with a %T condition", pred))
 		}
-		s = p // parenthesised where it matters: by paginate before it ANDs the keyset condition
+		s = p
 	default:
 		return q.fail("Where", fmt.Errorf("unsupported condition type %T", pred))
 	}
@@ -162,47 +164,46 @@ func (q Select[T]) build() (*built, error) {
 	if b.cols, err = q.selectedColumns(); err != nil {
 		return nil, err
 	}
-	list := q.m.QualifiedList(q.m.Table, b.cols)
+	list := q.m.SelectList
+	if len(q.cols) > 0 {
+		list = q.m.QualifiedList(q.m.Table, b.cols)
+	}
 	from := q.m.QTable
 	if b.join != nil {
 		list += ", " + b.join.SelectList()
 		from = b.join.From()
 	}
-	sb := sqlb.Builder.Select(list).From(from)
-	if sb, err = q.applyWhere(sb, b.join); err != nil {
+	st := sqlb.Select{Columns: list, From: from, Limit: q.limit, Offset: q.offset}
+	if st.Where, err = q.conditions(b.join); err != nil {
+		return nil, fmt.Errorf("orm: %w", err)
+	}
+	if st.OrderBy, err = q.orderSQL(b.join); err != nil {
 		return nil, err
 	}
-	order, err := q.orderSQL(b.join)
-	if err != nil {
-		return nil, err
-	}
-	sb = sb.OrderBy(order...)
-	if q.limit >= 0 {
-		sb = sb.Limit(uint64(q.limit))
-	}
-	if q.offset > 0 {
-		sb = sb.Offset(uint64(q.offset))
-	}
-	b.sql, b.args, err = sb.ToSql()
-	if err != nil {
+	if b.sql, b.args, err = st.ToSQL(); err != nil {
 		return nil, fmt.Errorf("orm: render: %w", err)
 	}
 	return b, nil
 }
 
-func (q Select[T]) applyWhere(sb sq.SelectBuilder, jp *loader.JoinPlan) (sq.SelectBuilder, error) {
+// conditions returns q's Where conditions with field names resolved to columns.
+func (q Select[T]) conditions(jp *loader.JoinPlan) ([]sq.Sqlizer, error) {
+	if len(q.where) == 0 {
+		return nil, nil
+	}
 	r := resolver{m: q.m, join: jp}
-	for _, w := range q.where {
+	out := make([]sq.Sqlizer, len(q.where))
+	for i, w := range q.where {
 		if c, ok := w.(condition); ok {
 			s, err := c.resolve(r)
 			if err != nil {
-				return sb, fmt.Errorf("orm: Where: %w", err)
+				return nil, fmt.Errorf("Where: %w", err)
 			}
 			w = s
 		}
-		sb = sb.Where(w)
+		out[i] = w
 	}
-	return sb, nil
+	return out, nil
 }
 
 func (q Select[T]) selectedColumns() ([]*model.Column, error) {
@@ -269,5 +270,5 @@ func (r resolver) column(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return r.m.QTable + "." + c.Quoted, nil
+	return c.Qualified, nil
 }

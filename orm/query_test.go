@@ -26,22 +26,22 @@ func TestSelect_ToSQL(t *testing.T) {
 		},
 		"eq by field and column name": {
 			q:        base.Where(orm.Eq{"Name": "ann", "age": 3}),
-			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE ("users"."name" = $1 AND "users"."age" = $2)`,
+			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE "users"."name" = $1 AND "users"."age" = $2`,
 			wantArgs: []any{"ann", 3},
 		},
 		"eq nil is IS NULL, list is ANY": {
 			q:        base.Where(orm.Eq{"email": nil}).Where(orm.Eq{"id": []int64{1, 2}}),
-			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE "users"."email" IS NULL AND "users"."id" = ANY($1)`,
+			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE ("users"."email" IS NULL) AND ("users"."id" = ANY($1))`,
 			wantArgs: []any{[]int64{1, 2}},
 		},
 		"not eq and comparisons": {
 			q:        base.Where(orm.NotEq{"email": nil}).Where(orm.Gt{"age": 18}).Where(orm.Lte{"id": 9}),
-			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE "users"."email" IS NOT NULL AND "users"."age" > $1 AND "users"."id" <= $2`,
+			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE ("users"."email" IS NOT NULL) AND ("users"."age" > $1) AND ("users"."id" <= $2)`,
 			wantArgs: []any{18, 9},
 		},
 		"raw fragment with question marks becomes dollars": {
 			q:        base.Where("age > ? AND name <> ?", 30, "x"),
-			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE (age > $1 AND name <> $2)`,
+			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE age > $1 AND name <> $2`,
 			wantArgs: []any{30, "x"},
 		},
 		"raw OR fragments are parenthesised before AND": {
@@ -105,6 +105,7 @@ func TestSelect_ToSQL_badInput(t *testing.T) {
 		"no partial column":      {base.Columns(), "orm: Columns: no column named"},
 		"lt null":                {base.Where(orm.Lt{"age": nil}), "age < NULL is never true"},
 		"empty eq":               {base.Where(orm.Eq{}), "empty = condition"},
+		"unescaped jsonb ?":      {base.Where("doc ? 'k'"), "write a literal '?' as '??'"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -143,7 +143,7 @@ func TestSelect_Join_whereAndOrderOnJoinedColumns(t *testing.T) {
 	wantSQL := `SELECT "articles"."id", "articles"."writer_id", "articles"."reviewer_id", "articles"."title", "articles"."rating", "articles"."draft", "articles"."word_count", "articles"."slug", ` +
 		`"Writer"."id", "Writer"."name", "Writer"."mentor_id", "Reviewer"."id", "Reviewer"."name", "Reviewer"."mentor_id" ` +
 		`FROM "articles" LEFT JOIN "writers" AS "Writer" ON "Writer"."id" = "articles"."writer_id" LEFT JOIN "writers" AS "Reviewer" ON "Reviewer"."id" = "articles"."reviewer_id" ` +
-		`WHERE "Writer"."id" <= $1 AND "Reviewer"."name" IS NOT NULL ORDER BY "Reviewer"."name" DESC, "Writer"."name", "articles"."id"`
+		`WHERE ("Writer"."id" <= $1) AND ("Reviewer"."name" IS NOT NULL) ORDER BY "Reviewer"."name" DESC, "Writer"."name", "articles"."id"`
 	if sql != wantSQL || !reflect.DeepEqual(args, []any{10}) {
 		t.Fatalf("ToSQL:\nwant %s\ngot  %s %v", wantSQL, sql, args)
 	}

@@ -8,10 +8,13 @@ import (
 	"testing"
 	"time"
 
+	sq "github.com/Masterminds/squirrel"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/batchorm/batchorm/bulk"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
+	"github.com/batchorm/batchorm/paginate"
 )
 
 func seedUsers(t testing.TB, db *orm.DB, n int) {
@@ -242,5 +245,38 @@ func TestSelect_sharedByGoroutines(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// A condition with OR keeps its meaning beside others, whichever way it is given:
+// (a OR b) AND c, never a OR (b AND c).
+func TestSelect_Where_orKeepsItsDepth(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx := testCtx(t)
+	seedUsers(t, db, 4) // user00002 and user00004 have an age
+	names := []any{"user00001", "user00002"}
+	for name, q := range map[string]orm.Select[User]{
+		"string":        orm.Query[User](db).Where("name = ? OR name = ?", names...).Where(orm.Gt{"age": 0}),
+		"squirrel expr": orm.Query[User](db).Where(sq.Expr("name = ? OR name = ?", names...)).Where("age > 0"),
+		"squirrel or":   orm.Query[User](db).Where(sq.Or{sq.Eq{"name": names[0]}, sq.Eq{"name": names[1]}}).Where(orm.Gt{"age": 0}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			users, err := q.All(ctx)
+			if err != nil || len(users) != 1 || users[0].Name != "user00002" {
+				t.Fatalf("got %+v, %v; want only user00002", users, err)
+			}
+			if n, err := q.Count(ctx); err != nil || n != 1 {
+				t.Fatalf("count %d, %v", n, err)
+			}
+			page, err := q.Paginate(ctx, paginate.Request{Limit: 5})
+			if err != nil || len(page.Items) != 1 {
+				t.Fatalf("page %+v, %v", page.Items, err)
+			}
+			n, err := q.UpdateAll(ctx, bulk.Set{"age": 7})
+			if err != nil || n != 1 {
+				t.Fatalf("updated %d, %v", n, err)
+			}
+		})
 	}
 }

@@ -184,13 +184,13 @@ func TestKeysetSQL_statement(t *testing.T) {
 		"first page, default limit": {
 			req: paginate.Request{Order: o},
 			wantSQL: `SELECT "posts"."id", "posts"."created_at", "posts"."title", "posts"."score", "posts"."author_id" FROM "posts"` +
-				` WHERE ("posts"."author_id" = $1) ORDER BY "posts"."created_at" DESC, "posts"."id" DESC LIMIT 21`,
+				` WHERE "posts"."author_id" = $1 ORDER BY "posts"."created_at" DESC, "posts"."id" DESC LIMIT 21`,
 			wantArgs: []any{3},
 		},
 		"after a cursor": {
 			req: paginate.Request{Order: o, Limit: 5, After: tok},
 			wantSQL: `SELECT "posts"."id", "posts"."created_at", "posts"."title", "posts"."score", "posts"."author_id" FROM "posts"` +
-				` WHERE ("posts"."author_id" = $1) AND ("posts"."created_at", "posts"."id") < ($2, $3)` +
+				` WHERE ("posts"."author_id" = $1) AND (("posts"."created_at", "posts"."id") < ($2, $3))` +
 				` ORDER BY "posts"."created_at" DESC, "posts"."id" DESC LIMIT 6`,
 			wantArgs: []any{3, ts, int64(9)},
 		},

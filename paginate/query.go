@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"reflect"
+	"slices"
 	"unsafe"
 
 	sq "github.com/Masterminds/squirrel"
@@ -51,14 +52,11 @@ func keysetSQL[T any](req Request, conds []sq.Sqlizer) (*Plan, *model.Model, str
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
-	sb := sqlb.Builder.Select(m.SelectList).From(m.QTable)
-	for _, c := range conds {
-		sb = sb.Where(sqlb.Parens(c))
-	}
+	st := sqlb.Select{Columns: m.SelectList, From: m.QTable, Where: slices.Clip(conds), OrderBy: p.OrderBy(m.Table), Limit: int64(p.Limit())}
 	if cond, args := p.Where(m.Table); cond != "" {
-		sb = sb.Where(sq.Expr(cond, args...))
+		st.Where = append(st.Where, sqlb.Expr{SQL: cond, Args: args})
 	}
-	sql, args, err := sb.OrderBy(p.OrderBy(m.Table)...).Limit(uint64(p.Limit())).ToSql()
+	sql, args, err := st.ToSQL()
 	if err != nil {
 		return nil, nil, "", nil, fmt.Errorf("paginate: render: %w", err)
 	}
@@ -105,13 +103,8 @@ func Offset[T any](ctx context.Context, q Querier, req OffsetRequest, conds ...s
 	if err != nil {
 		return OffsetPage[T]{}, err
 	}
-	sb := sqlb.Builder.Select(m.SelectList).From(m.QTable)
-	cb := sqlb.Builder.Select("count(*)").From(m.QTable)
-	for _, c := range conds {
-		sb, cb = sb.Where(sqlb.Parens(c)), cb.Where(sqlb.Parens(c))
-	}
-	sb = sb.OrderBy(p.OrderBy(m.Table)...).Limit(uint64(p.Limit())).Offset(uint64(p.Offset()))
-	sql, args, err := sb.ToSql()
+	st := sqlb.Select{Columns: m.SelectList, From: m.QTable, Where: conds, OrderBy: p.OrderBy(m.Table), Limit: int64(p.Limit()), Offset: p.Offset()}
+	sql, args, err := st.ToSQL()
 	if err != nil {
 		return OffsetPage[T]{}, fmt.Errorf("paginate: render: %w", err)
 	}
@@ -121,7 +114,8 @@ func Offset[T any](ctx context.Context, q Querier, req OffsetRequest, conds ...s
 	}
 	total := int64(-1)
 	if req.Count {
-		sql, args, err := cb.ToSql()
+		cs := sqlb.Select{Columns: "count(*)", From: m.QTable, Where: conds, Limit: -1}
+		sql, args, err := cs.ToSQL()
 		if err != nil {
 			return OffsetPage[T]{}, fmt.Errorf("paginate: render: %w", err)
 		}

@@ -59,7 +59,9 @@ type Column struct {
 	Default  bool         // zero value means "let the database choose"
 	ReadOnly bool         // never written
 	Quoted   string       // quoted column name
-	Nullable bool         // the Go type can hold NULL (pointer, sql.Null*, pgtype, ...)
+	// Qualified is Quoted after the quoted table name: "users"."id".
+	Qualified string
+	Nullable  bool // the Go type can hold NULL (pointer, sql.Null*, pgtype, ...)
 }
 
 // Ptr returns a pointer to c's field in the struct at base, as an interface holding

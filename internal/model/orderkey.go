@@ -10,13 +10,19 @@ import (
 // model; anything with spaces or other words is refused here.
 func ParseOrderKey(key string) (name string, desc bool, err error) {
 	key = strings.TrimSpace(key)
-	if rest, ok := strings.CutPrefix(key, "-"); ok {
+	switch rest, minus := strings.CutPrefix(key, "-"); {
+	case minus:
 		key, desc = rest, true
-	} else if f := strings.Fields(key); len(f) == 2 {
-		switch strings.ToLower(f[1]) {
-		case "desc":
+	case !strings.ContainsAny(key, " \t"): // a bare name, the common case
+	default:
+		f := strings.Fields(key)
+		if len(f) != 2 {
+			break
+		}
+		switch {
+		case strings.EqualFold(f[1], "desc"):
 			key, desc = f[0], true
-		case "asc":
+		case strings.EqualFold(f[1], "asc"):
 			key = f[0]
 		default:
 			return "", false, errors.New("direction must be ASC or DESC")

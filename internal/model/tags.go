@@ -123,7 +123,8 @@ func collectFields(m *Model, t reflect.Type, offset uintptr, index []int, prefix
 		if err := addColumn(m, f, &Column{
 			Name: name, Field: prefix + f.Name, Type: f.Type, Offset: offset + f.Offset, Index: idx,
 			PK: opts.pk, Default: opts.def, ReadOnly: opts.readOnly, Quoted: QuoteIdent(name),
-			Nullable: nullable(f.Type),
+			Qualified: m.QTable + "." + QuoteIdent(name),
+			Nullable:  nullable(f.Type),
 		}); err != nil {
 			return err
 		}
