@@ -88,8 +88,8 @@ func Where(pred any, args ...any) Option {
 }
 
 // OrderBy sets the order of each parent's children: field or column names of the
-// related model, each optionally prefixed with "-" or followed by " DESC" / " ASC". The
-// primary key is appended as a tie-breaker, so the order is always total. Default: the
+// related model, each optionally prefixed with "-" or followed by " DESC" / " ASC", then
+// optionally " NULLS FIRST" / " NULLS LAST". The primary key is appended as a tie-breaker, so the order is always total. Default: the
 // primary key, ascending.
 func OrderBy(keys ...string) Option {
 	return optionFunc(func(s *Spec) { s.order = append(slices.Clip(s.order), keys...) })

@@ -25,8 +25,9 @@ type statement struct {
 
 // orderKey is one resolved ORDER BY key.
 type orderKey struct {
-	col  *model.Column
-	desc bool
+	col        *model.Column
+	desc       bool
+	nullsFirst bool
 }
 
 // render validates the node's options and renders its statement.
@@ -124,17 +125,17 @@ func (n *node) orderKeys() ([]orderKey, error) {
 	var out []orderKey
 	seen := map[*model.Column]bool{}
 	for _, key := range n.spec.order {
-		name, desc, err := model.ParseOrderKey(key)
+		k, err := model.ParseOrderKey(key)
 		if err != nil {
 			return nil, &OptionError{Path: n.path, Option: "OrderBy", Reason: fmt.Sprintf("%q: %v", key, err)}
 		}
-		c, err := t.Column(name)
+		c, err := t.Column(k.Name)
 		if err != nil {
 			return nil, &OptionError{Path: n.path, Option: "OrderBy", Reason: "unknown column", Err: err}
 		}
 		if !seen[c] {
 			seen[c] = true
-			out = append(out, orderKey{col: c, desc: desc})
+			out = append(out, orderKey{col: c, desc: k.Desc, nullsFirst: k.NullsFirst()})
 		}
 	}
 	for _, c := range t.PK {
@@ -257,11 +258,7 @@ func (r *renderer) orderList(group []string) string {
 	var keys []string
 	keys = append(keys, group...)
 	for _, o := range r.order {
-		k := r.qt + "." + o.col.Quoted
-		if o.desc {
-			k += " DESC"
-		}
-		keys = append(keys, k)
+		keys = append(keys, r.qt+"."+o.col.Quoted+model.OrderSuffix(o.desc, o.nullsFirst))
 	}
 	return strings.Join(keys, ", ")
 }

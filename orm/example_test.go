@@ -33,7 +33,7 @@ func ExampleSelect_OrderBy_unknownColumn() {
 	_, _, err = orm.Query[User](nil).OrderBy("nickname").ToSQL()
 	fmt.Println(err)
 	// Output:
-	// orm: OrderBy("name; DROP TABLE users"): malformed sort key
+	// orm: OrderBy("name; DROP TABLE users"): malformed sort key (want: name [ASC|DESC] [NULLS FIRST|LAST])
 	// orm: OrderBy("nickname"): unknown column "nickname" on model orm_test.User (columns: id, name, email, age, created_at)
 }
 

@@ -90,15 +90,20 @@ func mustPageDB(t testing.TB, ctx context.Context, n int) (*orm.DB, []pageArticl
 	return db, all
 }
 
-// sortArticles is the Go version of ORDER BY rank DESC (NULLs first), title, id.
-func sortArticles(in []pageArticle) []int64 {
+// sortArticles is the Go version of ORDER BY rank DESC NULLS FIRST (PostgreSQL's
+// default for DESC) or NULLS LAST, title, id.
+func sortArticles(in []pageArticle, nullsLast bool) []int64 {
 	out := slices.Clone(in)
+	nulls := -1
+	if nullsLast {
+		nulls = 1
+	}
 	slices.SortFunc(out, func(x, y pageArticle) int {
 		switch {
 		case x.Rank == nil && y.Rank != nil:
-			return -1
+			return nulls
 		case x.Rank != nil && y.Rank == nil:
-			return 1
+			return -nulls
 		case x.Rank != nil && *x.Rank != *y.Rank:
 			return -cmp.Compare(*x.Rank, *y.Rank)
 		}
@@ -116,8 +121,9 @@ func articleIDs(in []pageArticle) []int64 {
 }
 
 // TestSelect_Paginate_whereJoinPreload walks forward then backward over a filtered,
-// joined and preloaded query in mixed directions with a nullable key: every page costs
-// 1 + depth statements, every row comes exactly once, relations are loaded.
+// joined and preloaded query in mixed directions with a nullable key (NULLs at either
+// end): every page costs 1 + depth statements, every row comes exactly once, relations
+// are loaded.
 func TestSelect_Paginate_whereJoinPreload(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
@@ -128,11 +134,21 @@ func TestSelect_Paginate_whereJoinPreload(t *testing.T) {
 			kept = append(kept, a)
 		}
 	}
-	want := sortArticles(kept)
-	q := orm.Query[pageArticle](db).Where(orm.NotEq{"title": "title 3"}).
-		Where("rank IS NULL OR rank <> ? OR page_articles.id < ?", 1, 40). // an OR: the keyset condition must not bind to its last term
-		OrderBy("-rank", "title").
-		Join("Author").Preload("Comments")
+	for _, rank := range []string{"-rank", "-rank NULLS LAST"} {
+		t.Run(rank, func(t *testing.T) {
+			want := sortArticles(kept, strings.HasSuffix(rank, "LAST"))
+			q := orm.Query[pageArticle](db).Where(orm.NotEq{"title": "title 3"}).
+				Where("rank IS NULL OR rank <> ? OR page_articles.id < ?", 1, 40). // an OR: the keyset condition must not bind to its last term
+				OrderBy(rank, "title").
+				Join("Author").Preload("Comments")
+			walkArticles(t, ctx, q, want)
+		})
+	}
+}
+
+// walkArticles pages q forward then backward, 5 rows a page, comparing with want.
+func walkArticles(t *testing.T, ctx context.Context, q orm.Select[pageArticle], want []int64) {
+	t.Helper()
 	codec := &paginate.Codec{Key: []byte("orm test key of 32 bytes or more")}
 	var got []int64
 	var pages []paginate.Page[pageArticle]
@@ -217,7 +233,7 @@ func TestSelect_Paginate_requestOrder(t *testing.T) {
 		}
 		req.After = page.Next
 	}
-	if want := sortArticles(all); !slices.Equal(got, want) {
+	if want := sortArticles(all, false); !slices.Equal(got, want) {
 		t.Fatalf("got %v\nwant %v", got, want)
 	}
 }
@@ -305,7 +321,7 @@ func TestSelect_PaginateOffset(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	db, all := mustPageDB(t, ctx, 26)
-	want := sortArticles(all)
+	want := sortArticles(all, false)
 	q := orm.Query[pageArticle](db).OrderBy("-rank", "title").Preload("Comments")
 	var page paginate.OffsetPage[pageArticle]
 	var err error

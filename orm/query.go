@@ -81,7 +81,8 @@ func (q Select[T]) Where(pred any, args ...any) Select[T] {
 
 // OrderBy appends sort keys. Each is a field or column name of the model (or
 // "Relation.column" of a joined relation), optionally prefixed with "-" or followed by
-// " DESC" / " ASC". Unknown names are an error; nothing given here is pasted into SQL.
+// " DESC" / " ASC", then optionally " NULLS FIRST" / " NULLS LAST" ("-score NULLS
+// LAST"). Unknown names are an error; nothing given here is pasted into SQL.
 func (q Select[T]) OrderBy(keys ...string) Select[T] {
 	q.order = append(slices.Clip(q.order), keys...)
 	return q
@@ -237,18 +238,15 @@ func (q Select[T]) orderSQL(jp *loader.JoinPlan) ([]string, error) {
 	r := resolver{m: q.m, join: jp}
 	out := make([]string, 0, len(q.order))
 	for _, key := range q.order {
-		name, desc, err := model.ParseOrderKey(key)
+		k, err := model.ParseOrderKey(key)
 		if err != nil {
 			return nil, fmt.Errorf("orm: OrderBy(%q): %w", key, err)
 		}
-		col, err := r.column(name)
+		col, err := r.column(k.Name)
 		if err != nil {
 			return nil, fmt.Errorf("orm: OrderBy(%q): %w", key, err)
 		}
-		if desc {
-			col += " DESC"
-		}
-		out = append(out, col)
+		out = append(out, col+model.OrderSuffix(k.Desc, k.NullsFirst()))
 	}
 	return out, nil
 }

@@ -24,6 +24,10 @@ func TestSelect_ToSQL(t *testing.T) {
 			q:       base,
 			wantSQL: `SELECT ` + userCols + ` FROM "users"`,
 		},
+		"order with NULLS placement": {
+			q:       base.OrderBy("-age nulls last", "name NULLS FIRST", "email desc nulls first"),
+			wantSQL: `SELECT ` + userCols + ` FROM "users" ORDER BY "users"."age" DESC NULLS LAST, "users"."name" NULLS FIRST, "users"."email" DESC`,
+		},
 		"eq by field and column name": {
 			q:        base.Where(orm.Eq{"Name": "ann", "age": 3}),
 			wantSQL:  `SELECT ` + userCols + ` FROM "users" WHERE "users"."name" = $1 AND "users"."age" = $2`,

@@ -120,21 +120,42 @@ func mustItems(t testing.TB, ctx context.Context, n int) (*orm.DB, []Item) {
 }
 
 // goSort sorts items as PostgreSQL does for keys (OrderBy syntax, id appended): NULLs
-// last ascending and first descending, ties broken by id in the last key's direction.
+// last ascending and first descending unless a key says "nulls first" or "nulls
+// last", ties broken by id in the last key's direction.
 func goSort(items []Item, keys ...string) []int64 {
 	out := slices.Clone(items)
 	type key struct {
-		name string
-		desc bool
+		name             string
+		desc, nullsFirst bool
 	}
 	var ks []key
 	for _, k := range keys {
-		name, desc := strings.CutPrefix(k, "-")
-		ks = append(ks, key{name, desc})
+		f := strings.Fields(strings.ToLower(k))
+		name, desc := strings.CutPrefix(f[0], "-")
+		nullsFirst := desc
+		if len(f) == 3 {
+			nullsFirst = f[2] == "first"
+		}
+		ks = append(ks, key{name, desc, nullsFirst})
 	}
-	ks = append(ks, key{"id", len(ks) > 0 && ks[len(ks)-1].desc})
+	last := len(ks) > 0 && ks[len(ks)-1].desc
+	ks = append(ks, key{"id", last, last})
 	slices.SortFunc(out, func(x, y Item) int {
 		for _, k := range ks {
+			xn, yn := isNull(x, k.name), isNull(y, k.name)
+			switch {
+			case xn && yn:
+				continue
+			case xn || yn:
+				c := 1 // the NULL one sorts after
+				if yn {
+					c = -1
+				}
+				if k.nullsFirst {
+					c = -c
+				}
+				return c
+			}
 			c := compareField(x, y, k.name)
 			if k.desc {
 				c = -c
@@ -150,6 +171,18 @@ func goSort(items []Item, keys ...string) []int64 {
 		ids[i] = it.ID
 	}
 	return ids
+}
+
+func isNull(it Item, name string) bool {
+	switch name {
+	case "b":
+		return it.B == nil
+	case "d":
+		return !it.D.Valid
+	case "e":
+		return !it.E.Valid
+	}
+	return false
 }
 
 // compareField compares one field ascending with NULLs last.

@@ -126,10 +126,7 @@ func (p *Plan) OrderBy(qualifier string) []string {
 	prefix := qualifierPrefix(qualifier)
 	out := make([]string, len(p.send.keys))
 	for i, k := range p.send.keys {
-		out[i] = prefix + k.col.Quoted
-		if k.desc {
-			out[i] += " DESC"
-		}
+		out[i] = prefix + k.col.Quoted + model.OrderSuffix(k.desc, k.nullsFirst)
 	}
 	return out
 }
@@ -210,8 +207,7 @@ func cursorOf(p *Plan, base unsafe.Pointer) (string, error) {
 //	a >= ? AND (a > ? OR (a = ? AND b < ?) OR ...)
 //
 // with a leading bound on the first key for index range scans (omitted when NULLs
-// could follow the cursor's value), and NULLs placed as PostgreSQL
-// places them by default (last ascending, first descending).
+// could follow the cursor's value), and NULLs placed where each key puts them.
 func keysetCond(qualifier string, keys []sortKey, vals []any) (string, []any) {
 	prefix := qualifierPrefix(qualifier)
 	cols := make([]string, len(keys))
@@ -258,7 +254,7 @@ func keysetCond(qualifier string, keys []sortKey, vals []any) (string, []any) {
 		return "FALSE", nil
 	}
 	cond := "(" + strings.Join(terms, " OR ") + ")"
-	if k := keys[0]; vals[0] != nil && (!k.nullable || k.desc) {
+	if k := keys[0]; vals[0] != nil && (!k.nullable || k.nullsFirst) {
 		op := ">="
 		if k.desc {
 			op = "<="
@@ -281,7 +277,7 @@ func rowValueOK(keys []sortKey) bool {
 // afterCond renders "col sorts strictly after v" for one key, or "" when nothing can
 // (v is NULL and NULLs sort last).
 func afterCond(col string, k sortKey, v any) (string, []any) {
-	nullsLast := !k.desc
+	nullsLast := !k.nullsFirst
 	if v == nil {
 		if nullsLast {
 			return "", nil

@@ -29,7 +29,10 @@ const (
 // [Keyset] the primary key.
 //
 // NULLs sort where PostgreSQL puts them by default, which is also where a plain
-// B-tree index yields them: last in ascending order, first in descending order.
+// B-tree index yields them: last in ascending order, first in descending order. A key
+// written with NULLS FIRST or NULLS LAST ([OrderBy]) puts them there instead; an index
+// scan then needs an index declared with the same placement. Either way rows with NULL
+// keys are paged like any other, never skipped.
 type Order struct {
 	m    *model.Model
 	keys []sortKey
@@ -37,31 +40,42 @@ type Order struct {
 }
 
 type sortKey struct {
-	col      *model.Column
-	desc     bool
-	nullable bool
-	kind     kind
-	lo       int64  // integer kinds: smallest value of the Go type
-	hi       uint64 // integer kinds: largest value of the Go type
+	col        *model.Column
+	desc       bool
+	nullsFirst bool // where NULLs sort; for a column that cannot hold NULL, desc
+	nullable   bool
+	kind       kind
+	lo         int64  // integer kinds: smallest value of the Go type
+	hi         uint64 // integer kinds: largest value of the Go type
 }
 
 // Key is one sort key of an [Order].
 type Key struct {
-	Column string // column name
-	Desc   bool   // descending
+	Column     string // column name
+	Desc       bool   // descending
+	NullsFirst bool   // NULLs sort first (PostgreSQL's default: for descending keys)
 }
 
-// String returns the key as [OrderBy] reads it: "created_at" or "-created_at".
+// String returns the key as [OrderBy] reads it: "created_at", "-created_at", and
+// " NULLS FIRST" or " NULLS LAST" after it where NULLs do not sort in PostgreSQL's
+// default place for the direction.
 func (k Key) String() string {
+	s := k.Column
 	if k.Desc {
-		return "-" + k.Column
+		s = "-" + s
 	}
-	return k.Column
+	switch {
+	case k.NullsFirst && !k.Desc:
+		s += " NULLS FIRST"
+	case !k.NullsFirst && k.Desc:
+		s += " NULLS LAST"
+	}
+	return s
 }
 
 // OrderBy returns the order over T's columns given by keys, each a field or column name
-// optionally prefixed with "-" or followed by " DESC" / " ASC" (the syntax of
-// orm's Select.OrderBy), with T's primary key appended as tie-breaker when the keys do
+// optionally prefixed with "-" or followed by " DESC" / " ASC", then optionally
+// " NULLS FIRST" / " NULLS LAST" (the syntax of orm's Select.OrderBy), with T's primary key appended as tie-breaker when the keys do
 // not include it; the tie-breaker takes the direction of the last key, so that
 // (created_at DESC, id DESC) can use an index on (created_at, id). No keys: the primary
 // key, ascending. OrderBy is for keys written in code; parse keys that come from users
@@ -104,11 +118,11 @@ type orderCacheKey struct {
 func orderBy(m *model.Model, keys []string) (Order, error) {
 	parsed := make([]parsedKey, len(keys))
 	for i, k := range keys {
-		name, desc, err := model.ParseOrderKey(k)
+		ok, err := model.ParseOrderKey(k)
 		if err != nil {
 			return Order{}, &SortError{Model: m.Name, Field: k, Reason: err.Error()}
 		}
-		parsed[i] = parsedKey{name: name, desc: desc}
+		parsed[i] = parsedKey{name: ok.Name, desc: ok.Desc, nullsFirst: ok.NullsFirst()}
 	}
 	return newOrder(m, parsed, nil)
 }
@@ -166,14 +180,15 @@ func ParseSort[T any](spec string, allowed ...string) (Order, error) {
 			}
 			return Order{}, bad(name, "not an allowed sort field")
 		}
-		parsed[i] = parsedKey{name: name, desc: desc}
+		parsed[i] = parsedKey{name: name, desc: desc, nullsFirst: desc}
 	}
 	return newOrder(m, parsed, allowed)
 }
 
 type parsedKey struct {
-	name string
-	desc bool
+	name       string
+	desc       bool
+	nullsFirst bool
 }
 
 // newOrder resolves keys against m, appends the primary-key tie-breaker and computes
@@ -189,7 +204,7 @@ func newOrder(m *model.Model, keys []parsedKey, allowed []string) (Order, error)
 		if o.has(c) {
 			return Order{}, &SortError{Model: m.Name, Field: k.name, Reason: "column " + c.Name + " named twice", Allowed: allowed}
 		}
-		if err := o.add(c, k.desc); err != nil {
+		if err := o.add(c, k.desc, k.nullsFirst); err != nil {
 			return Order{}, &SortError{Model: m.Name, Field: k.name, Reason: err.Error(), Allowed: allowed}
 		}
 	}
@@ -201,7 +216,7 @@ func newOrder(m *model.Model, keys []parsedKey, allowed []string) (Order, error)
 		if o.has(c) {
 			continue
 		}
-		if err := o.add(c, desc); err != nil {
+		if err := o.add(c, desc, desc); err != nil {
 			return Order{}, &SortError{Model: m.Name, Field: c.Name, Reason: "primary key: " + err.Error()}
 		}
 	}
@@ -213,13 +228,19 @@ func (o *Order) has(c *model.Column) bool {
 	return slices.ContainsFunc(o.keys, func(k sortKey) bool { return k.col == c })
 }
 
-func (o *Order) add(c *model.Column, desc bool) error {
+// add appends the key c. A column that cannot hold NULL keeps PostgreSQL's default
+// placement whatever was asked, so that its ORDER BY can still use a plain index.
+func (o *Order) add(c *model.Column, desc, nullsFirst bool) error {
 	k, err := kindOf(c.Type)
 	if err != nil {
 		return err
 	}
 	lo, hi := intRange(c.Type)
-	o.keys = append(o.keys, sortKey{col: c, desc: desc, nullable: c.Nullable && !c.PK, kind: k, lo: lo, hi: hi})
+	nullable := c.Nullable && !c.PK
+	if !nullable {
+		nullsFirst = desc
+	}
+	o.keys = append(o.keys, sortKey{col: c, desc: desc, nullsFirst: nullsFirst, nullable: nullable, kind: k, lo: lo, hi: hi})
 	return nil
 }
 
@@ -230,6 +251,9 @@ func fingerprint(m *model.Model, keys []sortKey) [8]byte {
 	fmt.Fprintf(h, "%s\x00%s", m.Name, m.Table)
 	for _, k := range keys {
 		fmt.Fprintf(h, "\x00%s\x00%t\x00%t\x00%d", k.col.Name, k.desc, k.nullable, k.kind)
+		if k.nullsFirst != k.desc { // only then, so cursors of default orders stay valid
+			fmt.Fprintf(h, "\x00nulls-first=%t", k.nullsFirst)
+		}
 	}
 	var fp [8]byte
 	copy(fp[:], h.Sum(nil))
@@ -243,7 +267,7 @@ func (o Order) IsZero() bool { return o.m == nil }
 func (o Order) Keys() []Key {
 	out := make([]Key, len(o.keys))
 	for i, k := range o.keys {
-		out[i] = Key{Column: k.col.Name, Desc: k.desc}
+		out[i] = Key{Column: k.col.Name, Desc: k.desc, NullsFirst: k.nullsFirst}
 	}
 	return out
 }
@@ -257,13 +281,14 @@ func (o Order) String() string {
 	return strings.Join(parts, ",")
 }
 
-// Reverse returns o with every direction flipped (NULLs then sort at the other end
-// too, as PostgreSQL's defaults do). A cursor made for o is valid for o, not for its
+// Reverse returns o with every direction and NULL placement flipped: the exact
+// reverse order. A cursor made for o is valid for o, not for its
 // reverse; paging backward keeps the order and uses [Request.Before].
 func (o Order) Reverse() Order {
 	r := Order{m: o.m, keys: slices.Clone(o.keys)}
 	for i := range r.keys {
 		r.keys[i].desc = !r.keys[i].desc
+		r.keys[i].nullsFirst = !r.keys[i].nullsFirst
 	}
 	if r.m != nil {
 		r.fp = fingerprint(r.m, r.keys)

@@ -152,7 +152,19 @@ func TestOrder_Reverse_Keys(t *testing.T) {
 	if got := o.Reverse().Reverse().String(); got != o.String() {
 		t.Fatalf("Reverse twice: got %q", got)
 	}
-	if k := o.Keys(); len(k) != 3 || k[0] != (paginate.Key{Column: "created_at", Desc: true}) {
+	if k := o.Keys(); len(k) != 3 || k[0] != (paginate.Key{Column: "created_at", Desc: true, NullsFirst: true}) {
+		t.Fatalf("Keys: got %+v", k)
+	}
+	// Score is nullable: an explicit NULL placement is kept, flipped by Reverse and
+	// written by String only where it is not PostgreSQL's default.
+	n := mustOrder[Post](t, "-score nulls last", "title NULLS FIRST")
+	if got := n.String(); got != "-score NULLS LAST,title,id" {
+		t.Fatalf("String: got %q (title cannot hold NULL: its placement is dropped)", got)
+	}
+	if got := n.Reverse().String(); got != "score NULLS FIRST,-title,-id" {
+		t.Fatalf("Reverse: got %q", got)
+	}
+	if k := n.Keys()[0]; k != (paginate.Key{Column: "score", Desc: true}) {
 		t.Fatalf("Keys: got %+v", k)
 	}
 }

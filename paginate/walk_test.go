@@ -15,11 +15,14 @@ import (
 
 var signing = &paginate.Codec{Key: []byte("test key: 32 bytes of randomness")}
 
-// walkOrders cover ties (a, e), NULLs in both directions (b, d, e), mixed directions,
-// microsecond timestamps (c), numerics (d) and Unicode text (b).
+// walkOrders cover ties (a, e), NULLs in both directions (b, d, e) and at either end
+// (NULLS FIRST/LAST), mixed directions, microsecond timestamps (c), numerics (d) and
+// Unicode text (b).
 var walkOrders = [][]string{
 	{}, {"a"}, {"-a"}, {"a", "-b"}, {"-b", "a"}, {"b"}, {"-b"}, {"c", "-a"}, {"-c"},
 	{"-d", "b"}, {"d"}, {"e", "-c"}, {"-e", "b", "a"}, {"b", "-d", "-e"},
+	{"b nulls first"}, {"-b nulls last"}, {"d NULLS FIRST", "-e nulls last"},
+	{"-e NULLS LAST", "b nulls first", "a"}, {"a nulls first", "-d"}, {"-b nulls first", "e nulls last"},
 }
 
 // TestKeyset_walk walks every order forward and then backward with small pages,

@@ -8,24 +8,51 @@ import (
 
 func TestParseOrderKey(t *testing.T) {
 	for key, want := range map[string]struct {
-		name string
-		desc bool
-		bad  bool
+		k   model.OrderKey
+		bad bool
 	}{
-		"name":            {name: "name"},
-		" -created_at ":   {name: "created_at", desc: true},
-		"name DESC":       {name: "name", desc: true},
-		"name\tdesc":      {name: "name", desc: true},
-		"Author.name asc": {name: "Author.name"},
-		"name sideways":   {bad: true},
-		"a b c":           {bad: true},
-		"-":               {bad: true},
-		"":                {bad: true},
-		"- name":          {bad: true},
+		"name":                    {k: model.OrderKey{Name: "name"}},
+		" -created_at ":           {k: model.OrderKey{Name: "created_at", Desc: true}},
+		"name DESC":               {k: model.OrderKey{Name: "name", Desc: true}},
+		"name\tdesc":              {k: model.OrderKey{Name: "name", Desc: true}},
+		"Author.name asc":         {k: model.OrderKey{Name: "Author.name"}},
+		"score nulls first":       {k: model.OrderKey{Name: "score", Nulls: model.NullsFirst}},
+		"-score NULLS LAST":       {k: model.OrderKey{Name: "score", Desc: true, Nulls: model.NullsLast}},
+		"score Desc Nulls Last":   {k: model.OrderKey{Name: "score", Desc: true, Nulls: model.NullsLast}},
+		"score ASC NULLS LAST":    {k: model.OrderKey{Name: "score", Nulls: model.NullsLast}},
+		"name sideways":           {bad: true},
+		"a b c":                   {bad: true},
+		"-":                       {bad: true},
+		"":                        {bad: true},
+		"- name":                  {bad: true},
+		"-name desc":              {bad: true},
+		"name nulls":              {bad: true},
+		"name nulls middle":       {bad: true},
+		"name nulls first please": {bad: true},
+		"name nulls first desc":   {bad: true},
+		"name desc desc":          {bad: true},
 	} {
-		name, desc, err := model.ParseOrderKey(key)
-		if (err != nil) != want.bad || name != want.name || desc != want.desc {
-			t.Errorf("ParseOrderKey(%q) = %q, %v, %v; want %q, %v, error %v", key, name, desc, err, want.name, want.desc, want.bad)
+		k, err := model.ParseOrderKey(key)
+		if (err != nil) != want.bad || k != want.k {
+			t.Errorf("ParseOrderKey(%q) = %+v, %v; want %+v, error %v", key, k, err, want.k, want.bad)
+		}
+	}
+}
+
+func TestOrderSuffix(t *testing.T) {
+	for _, c := range []struct {
+		key  model.OrderKey
+		want string
+	}{
+		{model.OrderKey{}, ""},
+		{model.OrderKey{Desc: true}, " DESC"},
+		{model.OrderKey{Nulls: model.NullsLast}, ""},
+		{model.OrderKey{Nulls: model.NullsFirst}, " NULLS FIRST"},
+		{model.OrderKey{Desc: true, Nulls: model.NullsFirst}, " DESC"},
+		{model.OrderKey{Desc: true, Nulls: model.NullsLast}, " DESC NULLS LAST"},
+	} {
+		if got := model.OrderSuffix(c.key.Desc, c.key.NullsFirst()); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.key, got, c.want)
 		}
 	}
 }
