@@ -1,5 +1,7 @@
-// Command quickstart is batchorm's first tour: it creates a schema on a throwaway
-// database, writes and reads a few rows, and prints every statement it sent.
+// Command quickstart is batchorm's first tour of its default path, on a throwaway
+// database: models with relations, a bulk insert that reads the ids back, a query
+// with Preload and one with Join, keyset pages and a set-based UPDATE. Each step
+// prints what it did and every statement it sent, counted at the driver.
 //
 //	go run ./examples/quickstart
 //
@@ -9,14 +11,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/batchorm/batchorm/bulk"
 	"github.com/batchorm/batchorm/internal/exampledb"
 	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/paginate"
 )
 
 const schema = `
@@ -29,13 +33,15 @@ CREATE TABLE books (
 	id        bigserial PRIMARY KEY,
 	author_id bigint NOT NULL REFERENCES authors(id),
 	title     text NOT NULL,
-	year      integer NOT NULL
+	year      integer NOT NULL,
+	in_print  boolean NOT NULL
 );
 CREATE INDEX ON books (author_id);
+CREATE INDEX ON books (year, id);
 `
 
-// Author is a model: exported fields are columns, ID is the primary key and, being an
-// integer, is chosen by the database.
+// Author is a model: tagged fields are columns, ID is the key (an integer key is
+// chosen by the database), and Books is a relation, loaded only when asked for.
 type Author struct {
 	ID        int64     `db:"id"`
 	Name      string    `db:"name"`
@@ -49,12 +55,19 @@ type Book struct {
 	AuthorID int64   `db:"author_id"`
 	Title    string  `db:"title"`
 	Year     int     `db:"year"`
-	Author   *Author `orm:"belongs-to"`
+	InPrint  bool    `db:"in_print"`
+	Author   *Author `orm:"belongs-to"` // books.author_id -> authors.id
 }
 
+var (
+	names      = []string{"Achebe", "Borges", "Calvino", "Duras", "Eco", "Ferrante", "Grass", "Hesse", "Ishiguro", "Jansson"}
+	adjectives = []string{"Silent", "Burning", "Invisible", "Last", "Glass", "Northern", "Lost"}
+	nouns      = []string{"Garden", "City", "River", "Library", "Winter", "Mirror", "Island", "Road", "Tower", "Harbour", "Orchard"}
+)
+
 func main() {
+	log.SetFlags(0)
 	if err := run(context.Background()); err != nil {
-		log.SetFlags(0)
 		log.Fatal(err)
 	}
 }
@@ -67,61 +80,122 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer closeDB()
+	ctx, total := orm.WithQueryLog(ctx)
+	step := func(title string) (context.Context, *orm.QueryLog) { // each step gets its own log
+		fmt.Printf("\n== %s\n", title)
+		return orm.WithQueryLog(ctx)
+	}
 
-	ctx, qlog := orm.WithQueryLog(ctx)
-	step := func(title string) { fmt.Printf("\n== %s\n", title) }
-
-	step("Insert: the id and created_at come back into the struct")
-	ursula := Author{Name: "Ursula K. Le Guin"}
-	if err := orm.Insert(ctx, db, &ursula); err != nil {
+	_, qlog := step("1. Models: struct tags give columns and relations; ToSQL needs no database")
+	sql, _, err := orm.Query[Book](nil).Where(orm.Gte{"year": 2000}).ToSQL()
+	if err != nil {
 		return err
 	}
-	fmt.Printf("author %d %q created %s\n", ursula.ID, ursula.Name, ursula.CreatedAt.Format(time.RFC3339))
-	for i, title := range []string{"A Wizard of Earthsea", "The Left Hand of Darkness", "The Dispossessed"} {
-		b := Book{AuthorID: ursula.ID, Title: title, Year: 1968 + 1 + 3*i}
-		if err := orm.Insert(ctx, db, &b); err != nil {
-			return err
+	fmt.Println(sql)
+	sent(qlog) // nothing sent: a query is rendered before it is run, and can be without a database
+
+	sctx, qlog := step("2. bulk.Create: 10 authors, then 300 books, one INSERT each; ids come back into the structs")
+	authors := make([]Author, len(names))
+	for i, name := range names {
+		authors[i] = Author{Name: name}
+	}
+	if err := bulk.Create(sctx, db, authors); err != nil {
+		return fmt.Errorf("create authors: %w", err)
+	}
+	books := make([]Book, 300)
+	for i := range books {
+		a := authors[i%len(authors)]
+		title := fmt.Sprintf("The %s %s", adjectives[i%len(adjectives)], nouns[i%len(nouns)])
+		books[i] = Book{AuthorID: a.ID, Title: title, Year: 1950 + i*13%75, InPrint: true}
+	}
+	if err := bulk.Create(sctx, db, books); err != nil {
+		return fmt.Errorf("create books: %w", err)
+	}
+	for i := range books {
+		if books[i].ID == 0 {
+			return fmt.Errorf("books[%d] came back without an id", i)
 		}
 	}
+	fmt.Printf("authors[0]: id %d %s, created_at filled: %v; books[0].ID = %d … books[%d].ID = %d\n", authors[0].ID,
+		authors[0].Name, !authors[0].CreatedAt.IsZero(), books[0].ID, len(books)-1, books[len(books)-1].ID)
+	fmt.Println("(the SELECT json_agg… before each INSERT reads the table's column types: once per pool and model, then cached)")
+	sent(qlog)
 
-	step("Query: explicit columns, checked names, bound values")
-	books, err := orm.Query[Book](db).Where(orm.Gte{"year": 1970}).OrderBy("-year").All(ctx)
+	sctx, qlog = step("3a. Query + Preload(\"Books\"): authors before \"D\" with all their books, 1 + depth = 2 statements")
+	early, err := orm.Query[Author](db).Where(orm.Lt{"name": "D"}).OrderBy("name").Preload("Books").All(sctx)
 	if err != nil {
 		return err
 	}
-	for _, b := range books {
-		fmt.Printf("  %d %s\n", b.Year, b.Title)
+	for _, a := range early {
+		if len(a.Books) > 0 {
+			fmt.Printf("  %-8s %d books, the first %q (%d)\n", a.Name, len(a.Books), a.Books[0].Title, a.Books[0].Year)
+		}
 	}
-	if _, err := orm.Query[Book](db).OrderBy("year; DROP TABLE books").All(ctx); err != nil {
-		fmt.Printf("a sort key from a user is checked against the model:\n  %v\n", err)
-	}
+	sent(qlog)
 
-	step("Update names its columns: zero values are never guessed to mean 'skip'")
-	first := books[len(books)-1]
-	first.Title = "The Left Hand of Darkness (50th anniversary)"
-	if err := orm.Update(ctx, db, &first, "Title"); err != nil {
-		return err
-	}
-	n, err := orm.Query[Book](db).Where("title LIKE ?", "%anniversary%").Count(ctx)
+	sctx, qlog = step("3b. Query + Join(\"Author\"): filter on the joined author, 1 statement")
+	byIshiguro, err := orm.Query[Book](db).Join("Author").Where(orm.Eq{"Author.name": "Ishiguro"}).
+		OrderBy("-year", "id").Limit(3).All(sctx)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("books with 'anniversary' in the title: %d\n", n)
+	for _, b := range byIshiguro {
+		if b.Author != nil {
+			fmt.Printf("  %d  %-24s by %s\n", b.Year, b.Title, b.Author.Name)
+		}
+	}
+	sent(qlog)
 
-	step("Delete by primary key, then the error predicates")
-	if err := orm.Delete(ctx, db, &books[0]); err != nil {
+	sctx, qlog = step("4. Paginate: keyset pages of books since 2000, newest first, 1 statement per page")
+	recent := orm.Query[Book](db).Join("Author").Where(orm.Gte{"year": 2000}).OrderBy("-year") // a value: reused for every page
+	page, err := recent.Paginate(sctx, paginate.Request{Limit: 4})
+	if err != nil {
 		return err
 	}
-	dup := Author{Name: ursula.Name}
-	err = orm.Insert(ctx, db, &dup)
-	fmt.Printf("inserting the same author twice: unique violation = %v (%s)\n", orm.IsUniqueViolation(err), orm.ConstraintName(err))
-
-	step("Every statement this program sent")
-	for i, sql := range qlog.SQL() {
-		fmt.Printf("%2d  %s\n", i+1, strings.Join(strings.Fields(sql), " "))
+	printPage(1, page)
+	if !page.HasNext {
+		return errors.New("page 1 should be followed by more")
 	}
-	fmt.Printf("\n%d statements in %d round trips\n", qlog.Statements(), qlog.RoundTrips())
+	page, err = recent.Paginate(sctx, paginate.Request{Limit: 4, After: page.Next})
+	if err != nil {
+		return fmt.Errorf("page 2: %w", err)
+	}
+	printPage(2, page)
+	sent(qlog)
+
+	sctx, qlog = step("5. UpdateAll: books before 1960 go out of print, 1 UPDATE whatever the number of rows")
+	n, err := orm.Query[Book](db).Where(orm.Lt{"year": 1960}).UpdateAll(sctx, bulk.Set{"in_print": false})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d books updated\n", n)
+	sent(qlog)
+
+	fmt.Printf("\n== The whole tour: %d statements in %d round trips (one orm.Insert per row would have sent %d for the inserts alone)\n",
+		total.Statements(), total.RoundTrips(), len(authors)+len(books))
 	return nil
 }
 
-func init() { log.SetOutput(os.Stderr) }
+func printPage(n int, p paginate.Page[Book]) {
+	fmt.Printf("page %d, HasNext %v, Next cursor %q\n", n, p.HasNext, p.Next)
+	for _, b := range p.Items {
+		if b.Author != nil {
+			fmt.Printf("  %d  #%-3d %-24s by %s\n", b.Year, b.ID, b.Title, b.Author.Name)
+		}
+	}
+}
+
+// sent prints a step's counts, then each statement by round trip (SELECT lists elided).
+func sent(qlog *orm.QueryLog) {
+	fmt.Printf("-> statements: %d, round trips: %d\n", qlog.Statements(), qlog.RoundTrips())
+	for _, e := range qlog.Entries() {
+		sql := strings.Join(strings.Fields(e.SQL), " ")
+		if cols, rest, ok := strings.Cut(sql, " FROM "); ok && strings.HasPrefix(cols, "SELECT \"") {
+			sql = "SELECT … FROM " + rest
+		}
+		if len(sql) > 240 {
+			sql = sql[:240] + "…"
+		}
+		fmt.Printf("   %d. %s\n", e.RoundTrip, sql)
+	}
+}
