@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/batchorm/batchorm/bulk"
-	"github.com/batchorm/batchorm/internal/querylog"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
 )
@@ -181,13 +180,13 @@ func TestCreate_strategyChoice(t *testing.T) {
 		name string
 		rows int
 		opts []bulk.Option
-		kind querylog.Kind
+		kind orm.StatementKind
 	}{
-		{"large batch, nothing back: COPY", 2000, []bulk.Option{bulk.NoReturning()}, querylog.KindCopy},
-		{"small batch, nothing back: unnest", 10, []bulk.Option{bulk.NoReturning()}, querylog.KindQuery},
-		{"ids back: unnest", 2000, nil, querylog.KindQuery},
-		{"forced COPY", 10, []bulk.Option{bulk.NoReturning(), bulk.WithStrategy(bulk.Copy)}, querylog.KindCopy},
-		{"forced VALUES", 2000, []bulk.Option{bulk.WithStrategy(bulk.Values)}, querylog.KindQuery},
+		{"large batch, nothing back: COPY", 2000, []bulk.Option{bulk.NoReturning()}, orm.KindCopy},
+		{"small batch, nothing back: unnest", 10, []bulk.Option{bulk.NoReturning()}, orm.KindQuery},
+		{"ids back: unnest", 2000, nil, orm.KindQuery},
+		{"forced COPY", 10, []bulk.Option{bulk.NoReturning(), bulk.WithStrategy(bulk.Copy)}, orm.KindCopy},
+		{"forced VALUES", 2000, []bulk.Option{bulk.WithStrategy(bulk.Values)}, orm.KindQuery},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -210,7 +209,7 @@ func TestCreate_strategyChoice(t *testing.T) {
 			if n := mustCount(t, ctx, db, "users"); n != tc.rows+1 {
 				t.Fatalf("table holds %d rows, want %d", n, tc.rows+1)
 			}
-			if tc.opts == nil || len(tc.opts) == 1 && tc.kind == querylog.KindQuery && tc.rows == 2000 {
+			if tc.opts == nil || len(tc.opts) == 1 && tc.kind == orm.KindQuery && tc.rows == 2000 {
 				checkUsers(t, ctx, db, append(users, mustWarmUser(t, ctx, db)))
 			}
 		})

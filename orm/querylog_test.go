@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/batchorm/batchorm/internal/querylog"
 	"github.com/batchorm/batchorm/orm"
 )
 
@@ -20,15 +19,15 @@ func TestQueryLog_countingRules(t *testing.T) {
 	tests := map[string]struct {
 		run                  func(ctx context.Context) error
 		stmts, trips, txStmt int
-		kinds                []querylog.Kind
+		kinds                []orm.StatementKind
 	}{
 		"exec": {
 			run:   func(ctx context.Context) error { _, err := db.Exec(ctx, "SELECT 1"); return err },
-			stmts: 1, trips: 1, kinds: []querylog.Kind{querylog.KindQuery},
+			stmts: 1, trips: 1, kinds: []orm.StatementKind{orm.KindQuery},
 		},
 		"query row": {
 			run:   func(ctx context.Context) error { var n int; return db.QueryRow(ctx, "SELECT $1::int", 1).Scan(&n) },
-			stmts: 1, trips: 1, kinds: []querylog.Kind{querylog.KindQuery},
+			stmts: 1, trips: 1, kinds: []orm.StatementKind{orm.KindQuery},
 		},
 		"batch of three is one round trip": {
 			run: func(ctx context.Context) error {
@@ -38,20 +37,20 @@ func TestQueryLog_countingRules(t *testing.T) {
 				b.Queue("SELECT 3")
 				return db.SendBatch(ctx, b).Close()
 			},
-			stmts: 3, trips: 1, kinds: []querylog.Kind{querylog.KindBatch, querylog.KindBatch, querylog.KindBatch},
+			stmts: 3, trips: 1, kinds: []orm.StatementKind{orm.KindBatch, orm.KindBatch, orm.KindBatch},
 		},
 		"copy": {
 			run: func(ctx context.Context) error {
 				_, err := db.CopyFrom(ctx, pgx.Identifier{"users"}, []string{"name"}, pgx.CopyFromRows([][]any{{"a"}, {"b"}}))
 				return err
 			},
-			stmts: 1, trips: 1, kinds: []querylog.Kind{querylog.KindCopy},
+			stmts: 1, trips: 1, kinds: []orm.StatementKind{orm.KindCopy},
 		},
 		"transaction control counted apart": {
 			run: func(ctx context.Context) error {
 				return db.Tx(ctx, func(tx *orm.DB) error { _, err := tx.Exec(ctx, "SELECT 1"); return err })
 			},
-			stmts: 1, trips: 1, txStmt: 2, kinds: []querylog.Kind{querylog.KindTx, querylog.KindQuery, querylog.KindTx},
+			stmts: 1, trips: 1, txStmt: 2, kinds: []orm.StatementKind{orm.KindTx, orm.KindQuery, orm.KindTx},
 		},
 	}
 	for name, tc := range tests {
@@ -63,7 +62,7 @@ func TestQueryLog_countingRules(t *testing.T) {
 			if log.Statements() != tc.stmts || log.RoundTrips() != tc.trips || log.TxStatements() != tc.txStmt {
 				t.Errorf("got %d/%d/%d, want %d/%d/%d: %s", log.Statements(), log.RoundTrips(), log.TxStatements(), tc.stmts, tc.trips, tc.txStmt, log)
 			}
-			var kinds []querylog.Kind
+			var kinds []orm.StatementKind
 			for _, e := range log.Entries() {
 				kinds = append(kinds, e.Kind)
 			}
@@ -74,7 +73,7 @@ func TestQueryLog_countingRules(t *testing.T) {
 	}
 }
 
-func equalKinds(a, b []querylog.Kind) bool {
+func equalKinds(a, b []orm.StatementKind) bool {
 	if len(a) != len(b) {
 		return false
 	}
