@@ -87,7 +87,7 @@ func (q Select[T]) First(ctx context.Context) (T, error) {
 
 // Count returns the number of rows the query matches (within its Limit and Offset).
 func (q Select[T]) Count(ctx context.Context) (int64, error) {
-	sql, args, err := q.wrapped("SELECT count(*) FROM (", ") AS c")
+	sql, args, err := q.countSQL()
 	if err != nil {
 		return 0, err
 	}
@@ -100,6 +100,10 @@ func (q Select[T]) Count(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("orm: count %s: %w", q.m.Table, err)
 	}
 	return n, nil
+}
+
+func (q Select[T]) countSQL() (string, []any, error) {
+	return q.wrapped("SELECT count(*) FROM (", ") AS c")
 }
 
 // Exists reports whether the query matches at least one row.
@@ -195,6 +199,38 @@ func fetch[T any](ctx context.Context, db Querier, b *built, limit int64) ([]T, 
 	if err != nil {
 		return nil, fmt.Errorf("orm: query: %w", err)
 	}
+	return collect[T](rows, b, limit)
+}
+
+// fetchCounted sends b and the COUNT statement count in one round trip (a pipelined
+// batch) and returns the rows and the count.
+func fetchCounted[T any](ctx context.Context, db Querier, b *built, limit int64, count string, countArgs []any) (_ []T, _ int64, err error) {
+	batch := &pgx.Batch{}
+	batch.Queue(b.sql, b.args...)
+	batch.Queue(count, countArgs...)
+	br := db.SendBatch(ctx, batch)
+	defer func() {
+		if cerr := br.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("orm: query: %w", cerr)
+		}
+	}()
+	rows, err := br.Query()
+	if err != nil {
+		return nil, 0, fmt.Errorf("orm: query: %w", err)
+	}
+	items, err := collect[T](rows, b, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int64
+	if err := br.QueryRow().Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("orm: count: %w", err)
+	}
+	return items, total, nil
+}
+
+// collect scans every row of rows into a new slice and closes rows.
+func collect[T any](rows pgx.Rows, b *built, limit int64) ([]T, error) {
 	defer rows.Close()
 	var items []T
 	if limit > 0 {

@@ -16,7 +16,9 @@ import (
 // request's cursor, whether more exist, and the cursors of the neighbouring pages. It
 // sends one statement (WHERE <conditions> AND <keyset condition> ORDER BY ... LIMIT
 // Limit+1, no COUNT) plus one round trip per preload depth, loaded for the page's rows
-// only: a page deep in the table costs what the first page costs.
+// only: a page deep in the table costs what the first page costs. With req.Count a
+// COUNT of the query's rows goes in the same round trip as the page (see
+// [paginate.Request.Count] for its price).
 //
 //	page, err := orm.Query[Post](db).Where(orm.Eq{"author_id": 7}).OrderBy("-created_at").
 //		Paginate(ctx, paginate.Request{Limit: 20, After: r.URL.Query().Get("after")})
@@ -48,13 +50,16 @@ func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (paginate
 	if err != nil {
 		return paginate.Page[T]{}, err
 	}
-	rows, err := fetch[T](ctx, db, b, int64(p.Limit()))
+	rows, total, err := q.fetchPage(ctx, db, b, p.Limit(), req.Count)
 	if err != nil {
 		return paginate.Page[T]{}, err
 	}
 	page, err := paginate.NewPage(p, rows)
 	if err != nil {
 		return paginate.Page[T]{}, fmt.Errorf("orm: Paginate: %w", err)
+	}
+	if req.Count {
+		page.Total = total
 	}
 	if err := q.preloadPage(ctx, db, b, page.Items); err != nil {
 		return paginate.Page[T]{}, err
@@ -63,8 +68,8 @@ func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (paginate
 }
 
 // PaginateOffset returns page req.Page of the query, counted in pages of req.Size: one
-// statement (OFFSET (Page-1)*Size LIMIT Size+1), one more with req.Count, plus one
-// round trip per preload depth. Offset pages are for small tables and admin screens:
+// statement (OFFSET (Page-1)*Size LIMIT Size+1), one more with req.Count (in the same
+// round trip), plus one round trip per preload depth. Offset pages are for small tables and admin screens:
 // PostgreSQL reads and discards every row before the page, so deep pages are slow
 // (see [paginate.OffsetRequest]); walk anything large with [Select.Paginate]. The order
 // is chosen as in Paginate.
@@ -85,15 +90,9 @@ func (q Select[T]) PaginateOffset(ctx context.Context, req paginate.OffsetReques
 	if err != nil {
 		return paginate.OffsetPage[T]{}, err
 	}
-	rows, err := fetch[T](ctx, db, b, int64(p.Limit()))
+	rows, total, err := q.fetchPage(ctx, db, b, p.Limit(), req.Count)
 	if err != nil {
 		return paginate.OffsetPage[T]{}, err
-	}
-	total := int64(-1)
-	if req.Count {
-		if total, err = q.Count(ctx); err != nil {
-			return paginate.OffsetPage[T]{}, err
-		}
 	}
 	page, err := paginate.NewOffsetPage(p, rows, total)
 	if err != nil {
@@ -186,6 +185,20 @@ func (q Select[T]) pageQuery(keys []paginate.Key, limit int, offset int64, cond 
 		pq = pq.Columns(names...)
 	}
 	return pq.build()
+}
+
+// fetchPage runs a page's statement b, and with count the query's COUNT in the same
+// round trip; total is -1 without count.
+func (q Select[T]) fetchPage(ctx context.Context, db Querier, b *built, limit int, count bool) ([]T, int64, error) {
+	if !count {
+		rows, err := fetch[T](ctx, db, b, int64(limit))
+		return rows, -1, err
+	}
+	sql, args, err := q.countSQL()
+	if err != nil {
+		return nil, 0, err
+	}
+	return fetchCounted[T](ctx, db, b, int64(limit), sql, args)
 }
 
 // preloadPage loads b's preloads for a page's items: one round trip per depth.

@@ -325,7 +325,9 @@ func TestSelect_PaginateOffset(t *testing.T) {
 	q := orm.Query[pageArticle](db).OrderBy("-rank", "title").Preload("Comments")
 	var page paginate.OffsetPage[pageArticle]
 	var err error
-	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 3, RoundTrips: 3}, func(ctx context.Context) {
+	// The COUNT is pipelined with the page: 3 statements (page, count, comments) in 2
+	// round trips.
+	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 3, RoundTrips: 2}, func(ctx context.Context) {
 		page, err = q.PaginateOffset(ctx, paginate.OffsetRequest{Page: 2, Size: 10, Count: true})
 	})
 	if err != nil {
@@ -343,6 +345,50 @@ func TestSelect_PaginateOffset(t *testing.T) {
 	}
 	if got := articleIDs(page.Items); !slices.Equal(got, want[20:]) || page.HasNext || page.Total != -1 {
 		t.Fatalf("last page: got %v (next %v total %d), want %v", got, page.HasNext, page.Total, want[20:])
+	}
+}
+
+// TestSelect_Paginate_count asks each keyset page for the query's total: the COUNT
+// ignores the cursor and rides in the page's round trip.
+func TestSelect_Paginate_count(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db, all := mustPageDB(t, ctx, 33)
+	var kept []pageArticle
+	for _, a := range all {
+		if a.Rank != nil && *a.Rank >= 2 {
+			kept = append(kept, a)
+		}
+	}
+	want := sortArticles(kept, false)
+	q := orm.Query[pageArticle](db).Where(orm.Gte{"rank": 2}).OrderBy("-rank", "title").Join("Author").Preload("Comments")
+	req := paginate.Request{Limit: 4, Count: true}
+	var got []int64
+	for range 100 {
+		var page paginate.Page[pageArticle]
+		var err error
+		ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 3, RoundTrips: 2}, func(ctx context.Context) {
+			page, err = q.Paginate(ctx, req)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != int64(len(want)) {
+			t.Fatalf("Total %d, want %d", page.Total, len(want))
+		}
+		checkRelations(t, page.Items, true)
+		got = append(got, articleIDs(page.Items)...)
+		if !page.HasNext {
+			break
+		}
+		req.After = page.Next
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v\nwant %v", got, want)
+	}
+	page, err := q.Paginate(ctx, paginate.Request{Limit: 4})
+	if err != nil || page.Total != -1 {
+		t.Fatalf("without Count: Total %d, %v", page.Total, err)
 	}
 }
 

@@ -32,6 +32,12 @@ type Request struct {
 	// Codec decodes the request's cursor and encodes the page's. Default (nil): the
 	// zero Codec, unsigned tokens.
 	Codec *Codec
+	// Count asks for the number of rows the query matches, on every page (its
+	// conditions without the cursor's), in [Page.Total]. It costs one more statement,
+	// pipelined with the page's in the same round trip, but a COUNT reads every
+	// matching row however deep the page: leave it off for large tables, or ask only
+	// on the first page. Default: false.
+	Count bool
 }
 
 // Page is one page of a keyset walk.
@@ -45,11 +51,15 @@ type Page[T any] struct {
 	// with After, fetched as Limit+1 when paging backward.
 	HasPrev bool
 	// Next is the cursor to pass as [Request.After] for the following page; set only
-	// when HasNext and the page has items.
+	// when HasNext and the page has items. Loop on HasNext, not on Next: an empty After
+	// asks for the first page again. ([Batches] and orm's Select.Batches do the loop.)
 	Next string
 	// Prev is the cursor to pass as [Request.Before] for the preceding page; set only
 	// when HasPrev and the page has items.
 	Prev string
+	// Total is the number of rows the query matches when [Request.Count] was set;
+	// else -1.
+	Total int64
 }
 
 // Plan is one keyset page request resolved against its order: the condition, ORDER BY
@@ -164,7 +174,7 @@ func NewPage[T any](p *Plan, rows []T) (Page[T], error) {
 	if p.backward {
 		slices.Reverse(rows)
 	}
-	page := Page[T]{Items: rows}
+	page := Page[T]{Items: rows, Total: -1}
 	if p.backward {
 		page.HasNext, page.HasPrev = true, more
 	} else {

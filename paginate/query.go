@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	sq "github.com/Masterminds/squirrel"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/batchorm/batchorm/internal/dbx"
 	"github.com/batchorm/batchorm/internal/model"
@@ -21,7 +22,8 @@ type Querier = dbx.Querier
 
 // Keyset runs one keyset page over T's table: SELECT of T's columns, the conditions
 // (each rendered as it is, in parentheses, ANDed; values bound), the keyset condition, ORDER BY the
-// order, LIMIT Limit+1. It costs one statement on every page, however deep. A zero
+// order, LIMIT Limit+1. It costs one statement on every page, however deep (two in
+// one round trip with req.Count). A zero
 // req.Order pages by primary key. Errors: [ErrInvalidCursor] for a bad cursor,
 // [ErrInvalidSort] for an order made for another model.
 func Keyset[T any](ctx context.Context, q Querier, req Request, conds ...sq.Sqlizer) (Page[T], error) {
@@ -29,11 +31,13 @@ func Keyset[T any](ctx context.Context, q Querier, req Request, conds ...sq.Sqli
 	if err != nil {
 		return Page[T]{}, err
 	}
-	rows, err := fetch[T](ctx, q, m, sql, args, p.Limit())
+	rows, total, err := fetch[T](ctx, q, m, sql, args, p.Limit(), req.Count, conds)
 	if err != nil {
 		return Page[T]{}, err
 	}
-	return NewPage(p, rows)
+	page, err := NewPage(p, rows)
+	page.Total = total
+	return page, err
 }
 
 // KeysetSQL renders the statement [Keyset] sends, without a database (for tests,
@@ -93,7 +97,7 @@ func orderFor[T any](o Order) (Order, error) {
 }
 
 // Offset runs one offset page over T's table (see [OffsetRequest] for why deep pages
-// are slow): one statement, two with req.Count.
+// are slow): one statement, two in one round trip with req.Count.
 func Offset[T any](ctx context.Context, q Querier, req OffsetRequest, conds ...sq.Sqlizer) (OffsetPage[T], error) {
 	m, err := structModel[T]()
 	if err != nil {
@@ -108,20 +112,9 @@ func Offset[T any](ctx context.Context, q Querier, req OffsetRequest, conds ...s
 	if err != nil {
 		return OffsetPage[T]{}, fmt.Errorf("paginate: render: %w", err)
 	}
-	rows, err := fetch[T](ctx, q, m, sql, args, p.Limit())
+	rows, total, err := fetch[T](ctx, q, m, sql, args, p.Limit(), req.Count, conds)
 	if err != nil {
 		return OffsetPage[T]{}, err
-	}
-	total := int64(-1)
-	if req.Count {
-		cs := sqlb.Select{Columns: "count(*)", From: m.QTable, Where: conds, Limit: -1}
-		sql, args, err := cs.ToSQL()
-		if err != nil {
-			return OffsetPage[T]{}, fmt.Errorf("paginate: render: %w", err)
-		}
-		if err := q.QueryRow(ctx, sql, args...).Scan(&total); err != nil {
-			return OffsetPage[T]{}, fmt.Errorf("paginate: count %s: %w", m.Table, err)
-		}
 	}
 	return NewOffsetPage(p, rows, total)
 }
@@ -177,11 +170,47 @@ func Walk[T any](ctx context.Context, o Order, size int, page func(ctx context.C
 var walkCodec = &Codec{MaxLen: 1 << 24}
 
 // fetch runs sql and scans every row into a new T through the model's field offsets.
-func fetch[T any](ctx context.Context, q Querier, m *model.Model, sql string, args []any, limit int) ([]T, error) {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("paginate: query %s: %w", m.Table, err)
+// With count it also sends the COUNT of the rows matching conds, pipelined in the same
+// round trip; total is -1 without count.
+func fetch[T any](ctx context.Context, q Querier, m *model.Model, sql string, args []any, limit int, count bool, conds []sq.Sqlizer) (_ []T, total int64, err error) {
+	if !count {
+		rows, err := q.Query(ctx, sql, args...)
+		if err != nil {
+			return nil, -1, fmt.Errorf("paginate: query %s: %w", m.Table, err)
+		}
+		items, err := collect[T](rows, m, limit)
+		return items, -1, err
 	}
+	cs := sqlb.Select{Columns: "count(*)", From: m.QTable, Where: conds, Limit: -1}
+	csql, cargs, err := cs.ToSQL()
+	if err != nil {
+		return nil, 0, fmt.Errorf("paginate: render: %w", err)
+	}
+	batch := &pgx.Batch{}
+	batch.Queue(sql, args...)
+	batch.Queue(csql, cargs...)
+	br := q.SendBatch(ctx, batch)
+	defer func() {
+		if cerr := br.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("paginate: query %s: %w", m.Table, cerr)
+		}
+	}()
+	rows, err := br.Query()
+	if err != nil {
+		return nil, 0, fmt.Errorf("paginate: query %s: %w", m.Table, err)
+	}
+	items, err := collect[T](rows, m, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := br.QueryRow().Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("paginate: count %s: %w", m.Table, err)
+	}
+	return items, total, nil
+}
+
+// collect scans every row of rows into a new T and closes rows.
+func collect[T any](rows pgx.Rows, m *model.Model, limit int) ([]T, error) {
 	defer rows.Close()
 	items := make([]T, 0, min(limit, 1024))
 	dest := make([]any, len(m.Columns))

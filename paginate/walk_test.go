@@ -75,6 +75,43 @@ func TestKeyset_walk_withCondition(t *testing.T) {
 	}
 }
 
+// TestKeyset_count pages a filtered table asking for the total on every page: the
+// COUNT ignores the cursor and shares the page's round trip.
+func TestKeyset_count(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db, items := mustItems(t, ctx, 40)
+	n := 0
+	for _, it := range items {
+		if it.A != 2 {
+			n++
+		}
+	}
+	req := paginate.Request{Order: mustOrder[Item](t, "-b", "c"), Limit: 6, Count: true, Codec: signing}
+	seen := 0
+	for range 100 {
+		var page paginate.Page[Item]
+		var err error
+		ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 2, RoundTrips: 1}, func(ctx context.Context) {
+			page, err = paginate.Keyset[Item](ctx, db, req, sqExpr(`"items"."a" <> ?`, 2))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != int64(n) {
+			t.Fatalf("Total %d, want %d", page.Total, n)
+		}
+		seen += len(page.Items)
+		if !page.HasNext {
+			break
+		}
+		req.After = page.Next
+	}
+	if seen != n {
+		t.Fatalf("walked %d rows of %d", seen, n)
+	}
+}
+
 type pageFunc func(ctx context.Context, req paginate.Request) (paginate.Page[Item], error)
 
 // walkForward follows Next from the first page to the last, checking each page's
@@ -133,6 +170,9 @@ func mustPage(t *testing.T, ctx context.Context, fetch pageFunc, req paginate.Re
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if page.Total != -1 {
+		t.Fatalf("Total %d without Count", page.Total)
 	}
 	return page
 }
@@ -201,7 +241,7 @@ func TestOffset_pages(t *testing.T) {
 			t.Parallel()
 			var page paginate.OffsetPage[Item]
 			var err error
-			ormtest.AssertStatements(t, ctx, tt.statements, func(ctx context.Context) {
+			ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: tt.statements, RoundTrips: 1}, func(ctx context.Context) {
 				page, err = paginate.Offset[Item](ctx, db, tt.req)
 			})
 			if err != nil {
