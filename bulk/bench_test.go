@@ -59,13 +59,36 @@ func benchDB(b *testing.B) (*orm.DB, context.Context) {
 	return db, ctx
 }
 
-// truncate empties the table outside the timed part of an iteration.
+// measure is the loop every benchmark here shares. It runs op once per b.Loop
+// iteration and reports allocations and queries/op. op gets a context carrying an
+// orm.QueryLog: the statements it sends through that context are the ones counted.
+// before, unless nil, runs ahead of each iteration with the timer stopped, on the
+// uncounted ctx, so neither its time nor its statements are measured.
+func measure(
+	b *testing.B, ctx context.Context, db *orm.DB,
+	before func(*testing.B, context.Context, *orm.DB), op func(ctx context.Context),
+) {
+	b.Helper()
+	lctx, log := orm.WithQueryLog(ctx)
+	b.ReportAllocs()
+	for b.Loop() {
+		if before != nil {
+			b.StopTimer()
+			before(b, ctx, db)
+			b.StartTimer()
+		}
+		op(lctx)
+	}
+	b.ReportMetric(float64(log.Statements())/float64(b.N), "queries/op")
+}
+
+// truncate empties the table and restarts its ids; measure runs it as an untimed
+// before step.
 func truncate(b *testing.B, ctx context.Context, db *orm.DB) {
-	b.StopTimer()
+	b.Helper()
 	if _, err := db.Exec(ctx, "TRUNCATE bench_users RESTART IDENTITY"); err != nil {
 		b.Fatal(err)
 	}
-	b.StartTimer()
 }
 
 // seed fills the table with n rows (ids 1..n) in one statement and returns them.
@@ -82,44 +105,40 @@ func seed(b *testing.B, ctx context.Context, db *orm.DB, n int) []BenchUser {
 	return rows
 }
 
-func reportQueries(b *testing.B, log *orm.QueryLog) {
-	b.ReportMetric(float64(log.Statements())/float64(b.N), "queries/op")
+// benchCreate measures one bulk.Create(opts...) of n new rows per iteration, into a
+// table emptied before each. The ids are cleared first, so every row is new; with
+// checkIDs, the last generated id must come back as n.
+func benchCreate(b *testing.B, n int, checkIDs bool, opts ...bulk.Option) {
+	db, ctx := benchDB(b)
+	rows := benchUsers(n)
+	measure(b, ctx, db, truncate, func(ctx context.Context) {
+		for i := range rows {
+			rows[i].ID = 0
+		}
+		if err := bulk.Create(ctx, db, rows, opts...); err != nil {
+			b.Fatal(err)
+		}
+		if checkIDs && rows[n-1].ID != int64(n) {
+			b.Fatalf("expected id %d, got %d", n, rows[n-1].ID)
+		}
+	})
 }
 
 // BenchmarkCreate_returningIDs inserts 10,000 rows and reads their ids back.
 func BenchmarkCreate_returningIDs(b *testing.B) {
 	const n = 10_000
 	b.Run("batchorm", func(b *testing.B) {
-		db, ctx := benchDB(b)
-		rows := benchUsers(n)
-		lctx, log := orm.WithQueryLog(ctx)
-		b.ReportAllocs()
-		for b.Loop() {
-			truncate(b, ctx, db)
-			for i := range rows {
-				rows[i].ID = 0
-			}
-			if err := bulk.Create(lctx, db, rows); err != nil {
-				b.Fatal(err)
-			}
-			if rows[n-1].ID != n {
-				b.Fatalf("expected id %d, got %d", n, rows[n-1].ID)
-			}
-		}
-		reportQueries(b, log)
+		benchCreate(b, n, true) // bulk.Create(ctx, db, rows)
 	})
 	b.Run("pgx", func(b *testing.B) {
 		db, ctx := benchDB(b)
 		rows := benchUsers(n)
-		lctx, log := orm.WithQueryLog(ctx)
-		b.ReportAllocs()
-		for b.Loop() {
-			truncate(b, ctx, db)
+		measure(b, ctx, db, truncate, func(ctx context.Context) {
 			names, emails, ages := make([]string, n), make([]string, n), make([]int32, n)
 			for i, r := range rows {
 				names[i], emails[i], ages[i] = r.Name, r.Email, r.Age
 			}
-			res, err := db.Pool().Query(lctx, `INSERT INTO bench_users (name, email, age)
+			res, err := db.Pool().Query(ctx, `INSERT INTO bench_users (name, email, age)
 				SELECT * FROM unnest($1::text[], $2::text[], $3::integer[]) RETURNING id`, names, emails, ages)
 			if err != nil {
 				b.Fatal(err)
@@ -134,8 +153,7 @@ func BenchmarkCreate_returningIDs(b *testing.B) {
 			if err := res.Err(); err != nil || i != n {
 				b.Fatalf("expected %d, got %d: %v", n, i, err)
 			}
-		}
-		reportQueries(b, log)
+		})
 	})
 }
 
@@ -145,32 +163,24 @@ func BenchmarkCreate_noReturning(b *testing.B) {
 	b.Run("batchorm", func(b *testing.B) {
 		db, ctx := benchDB(b)
 		rows := benchUsers(n)
-		lctx, log := orm.WithQueryLog(ctx)
-		b.ReportAllocs()
-		for b.Loop() {
-			truncate(b, ctx, db)
-			if err := bulk.Create(lctx, db, rows, bulk.NoReturning()); err != nil {
+		measure(b, ctx, db, truncate, func(ctx context.Context) {
+			if err := bulk.Create(ctx, db, rows, bulk.NoReturning()); err != nil {
 				b.Fatal(err)
 			}
-		}
-		reportQueries(b, log)
+		})
 	})
 	b.Run("pgx", func(b *testing.B) {
 		db, ctx := benchDB(b)
 		rows := benchUsers(n)
-		lctx, log := orm.WithQueryLog(ctx)
-		b.ReportAllocs()
-		for b.Loop() {
-			truncate(b, ctx, db)
-			got, err := db.Pool().CopyFrom(lctx, pgx.Identifier{"bench_users"}, []string{"name", "email", "age"},
+		measure(b, ctx, db, truncate, func(ctx context.Context) {
+			got, err := db.Pool().CopyFrom(ctx, pgx.Identifier{"bench_users"}, []string{"name", "email", "age"},
 				pgx.CopyFromSlice(n, func(i int) ([]any, error) {
 					return []any{rows[i].Name, rows[i].Email, rows[i].Age}, nil
 				}))
 			if err != nil || got != n {
 				b.Fatalf("expected %d, got %d: %v", n, got, err)
 			}
-		}
-		reportQueries(b, log)
+		})
 	})
 }
 
@@ -184,32 +194,26 @@ func BenchmarkUpdateWhere_ids(b *testing.B) {
 	b.Run("batchorm", func(b *testing.B) {
 		db, ctx := benchDB(b)
 		seed(b, ctx, db, 2*n)
-		lctx, log := orm.WithQueryLog(ctx)
-		b.ReportAllocs()
 		age := int32(0)
-		for b.Loop() {
+		measure(b, ctx, db, nil, func(ctx context.Context) {
 			age++
-			got, err := bulk.UpdateWhere[BenchUser](lctx, db, bulk.Set{"age": age}, bulk.Eq{"id": ids})
+			got, err := bulk.UpdateWhere[BenchUser](ctx, db, bulk.Set{"age": age}, bulk.Eq{"id": ids})
 			if err != nil || got != n {
 				b.Fatalf("expected %d, got %d: %v", n, got, err)
 			}
-		}
-		reportQueries(b, log)
+		})
 	})
 	b.Run("pgx", func(b *testing.B) {
 		db, ctx := benchDB(b)
 		seed(b, ctx, db, 2*n)
-		lctx, log := orm.WithQueryLog(ctx)
-		b.ReportAllocs()
 		age := int32(0)
-		for b.Loop() {
+		measure(b, ctx, db, nil, func(ctx context.Context) {
 			age++
-			tag, err := db.Pool().Exec(lctx, `UPDATE bench_users SET age = $1 WHERE id = ANY($2)`, age, ids)
+			tag, err := db.Pool().Exec(ctx, `UPDATE bench_users SET age = $1 WHERE id = ANY($2)`, age, ids)
 			if err != nil || tag.RowsAffected() != n {
 				b.Fatalf("expected %d, got %d: %v", n, tag.RowsAffected(), err)
 			}
-		}
-		reportQueries(b, log)
+		})
 	})
 }
 
@@ -219,41 +223,35 @@ func BenchmarkUpdate_perRow(b *testing.B) {
 	b.Run("batchorm", func(b *testing.B) {
 		db, ctx := benchDB(b)
 		rows := seed(b, ctx, db, n)
-		lctx, log := orm.WithQueryLog(ctx)
-		b.ReportAllocs()
 		round := int32(0)
-		for b.Loop() {
+		measure(b, ctx, db, nil, func(ctx context.Context) {
 			round++
 			for i := range rows {
 				rows[i].Age = round + int32(i%7)
 			}
-			got, err := bulk.Update(lctx, db, rows, []string{"name", "age"})
+			got, err := bulk.Update(ctx, db, rows, []string{"name", "age"})
 			if err != nil || got != n {
 				b.Fatalf("expected %d, got %d: %v", n, got, err)
 			}
-		}
-		reportQueries(b, log)
+		})
 	})
 	b.Run("pgx", func(b *testing.B) {
 		db, ctx := benchDB(b)
 		rows := seed(b, ctx, db, n)
-		lctx, log := orm.WithQueryLog(ctx)
-		b.ReportAllocs()
 		round := int32(0)
-		for b.Loop() {
+		measure(b, ctx, db, nil, func(ctx context.Context) {
 			round++
 			ids, names, ages := make([]int64, n), make([]string, n), make([]int32, n)
 			for i := range rows {
 				rows[i].Age = round + int32(i%7)
 				ids[i], names[i], ages[i] = rows[i].ID, rows[i].Name, rows[i].Age
 			}
-			tag, err := db.Pool().Exec(lctx, `UPDATE bench_users AS t SET name = u.name, age = u.age
+			tag, err := db.Pool().Exec(ctx, `UPDATE bench_users AS t SET name = u.name, age = u.age
 				FROM unnest($1::bigint[], $2::text[], $3::integer[]) AS u(id, name, age) WHERE t.id = u.id`, ids, names, ages)
 			if err != nil || tag.RowsAffected() != n {
 				b.Fatalf("expected %d, got %d: %v", n, tag.RowsAffected(), err)
 			}
-		}
-		reportQueries(b, log)
+		})
 	})
 }
 
@@ -264,34 +262,17 @@ func BenchmarkCreate_naive(b *testing.B) {
 	b.Run("naive", func(b *testing.B) {
 		db, ctx := benchDB(b)
 		rows := benchUsers(n)
-		lctx, log := orm.WithQueryLog(ctx)
-		b.ReportAllocs()
-		for b.Loop() {
-			truncate(b, ctx, db)
+		measure(b, ctx, db, truncate, func(ctx context.Context) {
 			for i := range rows {
 				rows[i].ID = 0
-				if err := orm.Insert(lctx, db, &rows[i]); err != nil {
+				if err := orm.Insert(ctx, db, &rows[i]); err != nil {
 					b.Fatal(err)
 				}
 			}
-		}
-		reportQueries(b, log)
+		})
 	})
 	b.Run("batchorm", func(b *testing.B) {
-		db, ctx := benchDB(b)
-		rows := benchUsers(n)
-		lctx, log := orm.WithQueryLog(ctx)
-		b.ReportAllocs()
-		for b.Loop() {
-			truncate(b, ctx, db)
-			for i := range rows {
-				rows[i].ID = 0
-			}
-			if err := bulk.Create(lctx, db, rows); err != nil {
-				b.Fatal(err)
-			}
-		}
-		reportQueries(b, log)
+		benchCreate(b, n, false)
 	})
 }
 
@@ -313,20 +294,7 @@ func BenchmarkCreate_strategies(b *testing.B) {
 					opts = append(opts, bulk.NoReturning())
 				}
 				b.Run(name, func(b *testing.B) {
-					db, ctx := benchDB(b)
-					rows := benchUsers(n)
-					lctx, log := orm.WithQueryLog(ctx)
-					b.ReportAllocs()
-					for b.Loop() {
-						truncate(b, ctx, db)
-						for i := range rows {
-							rows[i].ID = 0
-						}
-						if err := bulk.Create(lctx, db, rows, opts...); err != nil {
-							b.Fatal(err)
-						}
-					}
-					reportQueries(b, log)
+					benchCreate(b, n, false, opts...)
 				})
 			}
 		}
@@ -340,23 +308,7 @@ func BenchmarkCreate_readBack(b *testing.B) {
 	const n = 10_000
 	for name, opts := range map[string][]bulk.Option{"arrays": nil, "returning": {bulk.ViaReturning()}} {
 		b.Run(name, func(b *testing.B) {
-			db, ctx := benchDB(b)
-			rows := benchUsers(n)
-			lctx, log := orm.WithQueryLog(ctx)
-			b.ReportAllocs()
-			for b.Loop() {
-				truncate(b, ctx, db)
-				for i := range rows {
-					rows[i].ID = 0
-				}
-				if err := bulk.Create(lctx, db, rows, opts...); err != nil {
-					b.Fatal(err)
-				}
-				if rows[n-1].ID != n {
-					b.Fatalf("expected id %d, got %d", n, rows[n-1].ID)
-				}
-			}
-			reportQueries(b, log)
+			benchCreate(b, n, true, opts...)
 		})
 	}
 }
