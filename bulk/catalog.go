@@ -74,6 +74,24 @@ func dbIdentity(q Querier) (any, any) {
 	return nil, nil
 }
 
+// Prepare reads the catalog entry of T's table now (one statement, then cached as
+// every bulk call caches it: per pool or connection) and checks the model against
+// the table, so that the next bulk call on q sends only its own statements. Call it
+// at startup to fail fast when a model and its table disagree ([ErrSchema]: a column
+// missing from the table), or in a test before counting statements. A second call
+// for the same pool and model sends nothing.
+func Prepare[T any](ctx context.Context, q Querier) error {
+	m, err := modelOf[T]("Prepare")
+	if err != nil {
+		return err
+	}
+	if q == nil {
+		return fmt.Errorf("bulk: Prepare: nil Querier")
+	}
+	_, err = planFor(ctx, q, m)
+	return err
+}
+
 // planFor returns the plan of m on the database q reaches. The first call per pool
 // (or connection) and model sends one catalog statement; later calls read the cache.
 func planFor(ctx context.Context, q Querier, m *model.Model) (*plan, error) {

@@ -407,3 +407,42 @@ type NoKey struct {
 }
 
 func (NoKey) TableName() string { return "kinds" }
+
+// Prepare reads the catalog once, so the next call sends only its own statement, and
+// fails fast on a model that names a column the table lacks.
+func TestPrepare(t *testing.T) {
+	t.Parallel()
+	db := mustDB(t)
+	ctx := testCtx(t)
+	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
+		if err := bulk.Prepare[User](ctx, db); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
+		if err := bulk.Create(ctx, db, makeUsers(3)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ormtest.AssertStatements(t, ctx, 0, func(ctx context.Context) {
+		if err := bulk.Prepare[*User](ctx, db); err != nil { // same model: cached
+			t.Fatal(err)
+		}
+	})
+	err := bulk.Prepare[StrayUser](ctx, db)
+	if !errors.Is(err, bulk.ErrSchema) || !strings.Contains(err.Error(), `column "nickname" is not in table users`) {
+		t.Fatalf("want ErrSchema naming nickname, got %v", err)
+	}
+	if err := bulk.Prepare[User](ctx, nil); err == nil {
+		t.Fatal("nil querier: no error")
+	}
+}
+
+// StrayUser names a column the users table lacks.
+type StrayUser struct {
+	ID       int64  `db:"id"`
+	Nickname string `db:"nickname"`
+}
+
+// TableName implements the model's table-name hook.
+func (StrayUser) TableName() string { return "users" }

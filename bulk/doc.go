@@ -73,8 +73,10 @@
 // extra statement, which orm.WithQueryLog counts. The result is cached per pool (for
 // *orm.DB and *pgxpool.Pool) or per connection (for *pgx.Conn and pgx.Tx) until that
 // pool or connection is garbage collected; a querier of another type gets no cache and
-// pays the lookup on every call. A schema that changes under a running program needs
-// a new pool.
+// pays the lookup on every call. [Prepare] does the lookup ahead of time (at startup,
+// where a model that names a column the table lacks fails fast with [ErrSchema], or
+// in a test before counting statements). A schema that changes under a running
+// program needs a new pool.
 //
 // A column travels as a typed array (unnest($1::bigint[])) when pgx can encode the Go
 // type as an array of the column's type: integers, text, bool, floats, numeric,
