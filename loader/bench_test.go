@@ -272,6 +272,99 @@ func BenchmarkPreload_PostsTags(b *testing.B) {
 	})
 }
 
+// benchLimitSQL is the statement batchorm renders for limitSpec (checked in the pgx
+// twin), so both sides send the same LATERAL statement.
+const benchLimitSQL = `SELECT ` + postsList + ` FROM (SELECT DISTINCT * FROM unnest($1::int8[])) AS "_keys"("_k0")` +
+	` CROSS JOIN LATERAL (SELECT ` + postsList + ` FROM "posts" WHERE "posts"."author_id" BETWEEN "_keys"."_k0" AND "_keys"."_k0"` +
+	` ORDER BY "posts"."author_id", "posts"."created_at" DESC, "posts"."id" LIMIT $2) AS "posts"` +
+	` ORDER BY "_keys"."_k0", "posts"."created_at" DESC, "posts"."id"`
+
+// BenchmarkPreload_Limit: the 3 newest posts of each of 200 users with 500 posts each
+// (limitData, indexed on (author_id, created_at DESC, id)). batchorm and its pgx twin
+// send the LATERAL statement, which reads 3 posts per user; pgx_window sends the
+// row_number() statement Limit was rendered as before, which reads all 100,000; naive
+// sends one LIMIT 3 query per user.
+func BenchmarkPreload_Limit(b *testing.B) {
+	db := ormtest.New(b, ormtest.Schema(schemaDDL), ormtest.Schema(limitData))
+	checkLast := func(users []User) error {
+		last := users[len(users)-1]
+		if err := check(b, "posts of the last user", len(last.Posts), limitN); err != nil {
+			return err
+		}
+		return check(b, "newest post of the last user", int(last.Posts[0].ID), limitParents*limitChildren)
+	}
+	b.Run("batchorm", func(b *testing.B) {
+		measure(b, func(ctx context.Context) error {
+			users, err := orm.Query[User](db).PreloadWith(limitSpec()).All(ctx)
+			if err != nil {
+				return err
+			}
+			return checkLast(users)
+		})
+	})
+	b.Run("pgx", func(b *testing.B) {
+		if got := mustStatement[User](b, limitSpec()); got != benchLimitSQL {
+			b.Fatalf("the twin's statement differs from batchorm's:\n%s\n%s", benchLimitSQL, got)
+		}
+		measure(b, func(ctx context.Context) error {
+			users, err := twinLimited(ctx, db.Pool(), benchLimitSQL)
+			if err != nil {
+				return err
+			}
+			return checkLast(users)
+		})
+	})
+	b.Run("pgx_window", func(b *testing.B) {
+		measure(b, func(ctx context.Context) error {
+			users, err := twinLimited(ctx, db.Pool(), limitWindowSQL)
+			if err != nil {
+				return err
+			}
+			return checkLast(users)
+		})
+	})
+	b.Run("naive", func(b *testing.B) {
+		measure(b, func(ctx context.Context) error {
+			users, err := twinUsers(ctx, db.Pool(), benchUsersSQL)
+			if err != nil {
+				return err
+			}
+			for i := range users {
+				rows, _ := db.Pool().Query(ctx, `SELECT `+postsList+` FROM "posts" WHERE "posts"."author_id" = $1 ORDER BY "posts"."created_at" DESC, "posts"."id" LIMIT $2`, users[i].ID, limitN)
+				if users[i].Posts, err = pgx.CollectRows(rows, scanPostRow); err != nil {
+					return err
+				}
+			}
+			return checkLast(users)
+		})
+	})
+}
+
+// twinLimited loads the users, then their limited posts with sql (keys, limit), whose
+// rows come grouped by author.
+func twinLimited(ctx context.Context, p *pgxpool.Pool, sql string) ([]User, error) {
+	users, err := twinUsers(ctx, p, benchUsersSQL)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(users))
+	idx := make(map[int64]int, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+		idx[u.ID] = i
+		users[i].Posts = []Post{}
+	}
+	rows, _ := p.Query(ctx, sql, ids, limitN)
+	posts, err := pgx.CollectRows(rows, scanPostRow)
+	if err != nil {
+		return nil, err
+	}
+	groupByKey(posts, func(p *Post) int64 { return p.AuthorID }, func(k int64, ps []Post) {
+		users[idx[k]].Posts = ps
+	})
+	return users, nil
+}
+
 // BenchmarkNewPlan measures validating and rendering a three-level plan, in memory.
 func BenchmarkNewPlan(b *testing.B) {
 	m := mustModel[User](b)

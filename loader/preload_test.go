@@ -192,6 +192,60 @@ func TestPreload_matchesNaiveLoop_users(t *testing.T) {
 				}
 			}
 		},
+	}, {
+		name: "per-parent limit ordered NULLS FIRST on a nullable column not selected, where args and columns",
+		specs: []loader.Spec{
+			loader.Path("Posts", loader.Where("score > ?", 3), loader.OrderBy("editor_id NULLS FIRST", "-score"), loader.Limit(2), loader.Columns("title")),
+		},
+		want: one(1),
+		naive: func(t testing.TB, ctx context.Context, db *orm.DB, us []User) {
+			for i := range us {
+				us[i].Posts = mustQuery(t, ctx, db, func(r pgx.CollectableRow) (Post, error) {
+					var p Post
+					err := r.Scan(&p.ID, &p.AuthorID, &p.Title)
+					return p, err
+				}, "SELECT id, author_id, title FROM posts WHERE author_id = $1 AND score > $2 ORDER BY editor_id NULLS FIRST, score DESC, id LIMIT 2", us[i].ID, 3)
+			}
+		},
+	}, {
+		name: "per-parent limits at every depth: nullable foreign key, self reference, nested has-many",
+		specs: []loader.Spec{
+			loader.Path("Edited", loader.OrderBy("-created_at"), loader.Limit(1)),
+			loader.Path("Reports", loader.OrderBy("name DESC NULLS LAST"), loader.Limit(2)),
+			loader.Path("Posts", loader.OrderBy("score", "-created_at"), loader.Limit(3)),
+			loader.Path("Posts.Comments", loader.OrderBy("-score"), loader.Limit(2)),
+		},
+		want: counts(4, 2),
+		naive: func(t testing.TB, ctx context.Context, db *orm.DB, us []User) {
+			for i := range us {
+				u := &us[i]
+				u.Edited = ptrs(mustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE editor_id = $1 ORDER BY created_at DESC, id LIMIT 1", u.ID))
+				u.Reports = mustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users WHERE manager_id = $1 ORDER BY name DESC NULLS LAST, id LIMIT 2", u.ID)
+				u.Posts = mustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE author_id = $1 ORDER BY score, created_at DESC, id LIMIT 3", u.ID)
+				for j := range u.Posts {
+					p := &u.Posts[j]
+					p.Comments = mustQuery(t, ctx, db, scanComment, "SELECT "+commentCols+" FROM comments WHERE post_id = $1 ORDER BY score DESC, id LIMIT 2", p.ID)
+				}
+			}
+		},
+	}, {
+		name:    "per-parent limit with every parent twice: children are not duplicated",
+		parents: "SELECT " + userCols + " FROM users CROSS JOIN generate_series(1, 2) ORDER BY id DESC LIMIT $1",
+		specs: []loader.Spec{
+			loader.Path("Posts", loader.OrderBy("-score"), loader.Limit(2)),
+			loader.Path("Posts.Tags", loader.Limit(1)),
+		},
+		want: counts(2, 2),
+		naive: func(t testing.TB, ctx context.Context, db *orm.DB, us []User) {
+			for i := range us {
+				us[i].Posts = mustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE author_id = $1 ORDER BY score DESC, id LIMIT 2", us[i].ID)
+				for j := range us[i].Posts {
+					p := &us[i].Posts[j]
+					p.Tags = ptrs(mustQuery(t, ctx, db, scanTag,
+						"SELECT t.id, t.name FROM tags t JOIN post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = $1 ORDER BY t.id LIMIT 1", p.ID))
+				}
+			}
+		},
 	}}
 	for _, c := range cases {
 		if c.parents == "" {
@@ -310,6 +364,57 @@ func TestPreload_matchesNaiveLoop_keyTypes(t *testing.T) {
 				o := &os[i]
 				o.Lines = mustQuery(t, ctx, db, scanOrderLine, "SELECT id, region, order_number, item, qty FROM order_lines WHERE region = $1 AND order_number = $2 ORDER BY qty DESC, id LIMIT 1", o.Region, o.Number)
 				o.Products = mustQuery(t, ctx, db, scanProduct, "SELECT p.id, p.name FROM products p JOIN order_products op ON op.product_id = p.id WHERE op.region = $1 AND op.order_number = $2 ORDER BY p.id LIMIT 2", o.Region, o.Number)
+			}
+		},
+	}.run(t, db)
+}
+
+func TestPreload_matchesNaiveLoop_limitKeyTypes(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	preloadCase[Tag]{
+		name: "many-to-many reverse on an int4 key", parents: tagsSQL, scan: scanTag,
+		specs: []loader.Spec{loader.Path("Posts", loader.OrderBy("-score", "created_at"), loader.Limit(3))}, want: one(1),
+		naive: func(t testing.TB, ctx context.Context, db *orm.DB, ts []Tag) {
+			for i := range ts {
+				ts[i].Posts = mustQuery(t, ctx, db, scanPost,
+					"SELECT p.id, p.author_id, p.editor_id, p.title, p.score, p.published, p.created_at FROM posts p JOIN post_tags pt ON pt.post_id = p.id WHERE pt.tag_id = $1 ORDER BY p.score DESC, p.created_at, p.id LIMIT 3", ts[i].ID)
+			}
+		},
+	}.run(t, db)
+	preloadCase[Org]{
+		name: "uuid keys", parents: "SELECT id, name FROM orgs ORDER BY id LIMIT $1", scan: scanOrg,
+		specs: []loader.Spec{loader.Path("Teams", loader.OrderBy("-name"), loader.Limit(1)), loader.Path("Teams.Org")}, want: counts(2, 2),
+		naive: func(t testing.TB, ctx context.Context, db *orm.DB, os []Org) {
+			for i := range os {
+				os[i].Teams = mustQuery(t, ctx, db, scanTeam, "SELECT id, org_id, name FROM teams WHERE org_id = $1 ORDER BY name DESC, id LIMIT 1", os[i].ID)
+				for j := range os[i].Teams {
+					os[i].Teams[j].Org = mustQueryOne(t, ctx, db, scanOrg, "SELECT id, name FROM orgs WHERE id = $1", os[i].Teams[j].OrgID)
+				}
+			}
+		},
+	}.run(t, db)
+	preloadCase[Country]{
+		name: "text keys (the window form)", parents: "SELECT code, name FROM countries ORDER BY code LIMIT $1", scan: scanCountry,
+		specs: []loader.Spec{loader.Path("Cities", loader.OrderBy("-name"), loader.Limit(2))}, want: one(1),
+		naive: func(t testing.TB, ctx context.Context, db *orm.DB, cs []Country) {
+			for i := range cs {
+				cs[i].Cities = mustQuery(t, ctx, db, scanCity, "SELECT id, country_code, name FROM cities WHERE country_code = $1 ORDER BY name DESC, id LIMIT 2", cs[i].Code)
+			}
+		},
+	}.run(t, db)
+	preloadCase[Order]{
+		name: "composite keys, every order twice, nested", parents: "SELECT region, number, customer FROM orders CROSS JOIN generate_series(1, 2) ORDER BY number, region LIMIT $1",
+		scan: scanOrder, specs: []loader.Spec{loader.Path("Lines", loader.OrderBy("item DESC", "-qty"), loader.Limit(2)), loader.Path("Lines.Order"), loader.Path("Products", loader.OrderBy("-name"), loader.Limit(1))},
+		want: counts(3, 2),
+		naive: func(t testing.TB, ctx context.Context, db *orm.DB, os []Order) {
+			for i := range os {
+				o := &os[i]
+				o.Lines = mustQuery(t, ctx, db, scanOrderLine, "SELECT id, region, order_number, item, qty FROM order_lines WHERE region = $1 AND order_number = $2 ORDER BY item DESC, qty DESC, id LIMIT 2", o.Region, o.Number)
+				for j := range o.Lines {
+					o.Lines[j].Order = mustQueryOne(t, ctx, db, scanOrder, "SELECT region, number, customer FROM orders WHERE region = $1 AND number = $2", o.Region, o.Number)
+				}
+				o.Products = mustQuery(t, ctx, db, scanProduct, "SELECT p.id, p.name FROM products p JOIN order_products op ON op.product_id = p.id WHERE op.region = $1 AND op.order_number = $2 ORDER BY p.name DESC, p.id LIMIT 1", o.Region, o.Number)
 			}
 		},
 	}.run(t, db)

@@ -96,8 +96,10 @@ func OrderBy(keys ...string) Option {
 }
 
 // Limit keeps at most n children per parent (the first n in [OrderBy] order), in the
-// same single statement (a row_number() window partitioned by the parent key). Only for
-// has-many and many-to-many relations; n must be positive.
+// same single statement: a LATERAL subquery with LIMIT n per distinct parent key, which
+// reads about n rows per parent given an index on (foreign key, order columns); see
+// "Per-parent limits and indexes" in the package documentation. Only for has-many and
+// many-to-many relations; n must be positive.
 func Limit(n int) Option {
 	return optionFunc(func(s *Spec) {
 		if n <= 0 {

@@ -57,15 +57,23 @@ func (n *node) render() error {
 	if err != nil {
 		return err
 	}
+	if casts == nil && n.spec.limit > 0 {
+		casts = n.oneKeyCast()
+	}
 	if err := n.setKeys(); err != nil {
 		return err
 	}
 	r := renderer{n: n, qt: t.QTable, cols: cols, order: order, casts: casts}
 	var sql string
-	if n.spec.limit > 0 {
-		sql = r.windowed()
-	} else {
+	switch {
+	case n.spec.limit == 0:
 		sql = r.plain()
+	case r.casts != nil:
+		sql = r.lateral()
+	default:
+		// The SQL type of the key array is not known (see oneKeyCast): unnest would
+		// have to guess it, so the limit is a window over the ANY lookup instead.
+		sql = r.windowed()
 	}
 	n.st.sql, err = sqlb.Dollar(sql)
 	if err != nil {
@@ -148,7 +156,9 @@ func (n *node) orderKeys() ([]orderKey, error) {
 }
 
 // keyCasts returns, for a composite key, the SQL array type of each key column (the
-// key arrays go through unnest, which cannot infer them); nil for a one-column key.
+// key arrays go through unnest, which cannot infer them); nil for a one-column key,
+// which the plain statement compares with = ANY($1), typed by PostgreSQL from the
+// column (see oneKeyCast for Limit).
 func (n *node) keyCasts() ([]string, error) {
 	ok := n.rel.OwnerKey
 	if len(ok) == 1 {
@@ -168,6 +178,26 @@ func (n *node) keyCasts() ([]string, error) {
 	return casts, nil
 }
 
+// oneKeyCast returns the SQL array type of a one-column key for Limit's lateral form,
+// which sends the keys through unnest, or nil when the Go key type does not pin it.
+// Integer keys are sent as []int64 and UUID keys as [][16]byte (see setKeys), and int8
+// and uuid compare correctly and through the index with every column such keys can
+// map to (int2, int4, int8, numeric; uuid). A string is not pinned: as text it would
+// silently miss char(n) rows (padding) and citext rows (case), and fail on uuid or
+// enum columns; nor are the other types (float64, time.Time, custom ones). Those keep
+// the window form, which compares with = ANY($1) and lets PostgreSQL type the array
+// from the column.
+func (n *node) oneKeyCast() []string {
+	kt := model.KeyType(n.rel.OwnerKey[0].Type)
+	switch {
+	case kt == reflect.TypeFor[int64]():
+		return []string{"int8[]"}
+	case isByte16(kt):
+		return []string{"uuid[]"}
+	}
+	return nil
+}
+
 // sqlTypes names the SQL type of the Go key types that composite keys may use.
 var sqlTypes = map[reflect.Type]string{
 	reflect.TypeFor[int64]():     "int8",
@@ -181,7 +211,7 @@ var sqlTypes = map[reflect.Type]string{
 // renderer writes the statement of one node, with '?' placeholders.
 type renderer struct {
 	n     *node
-	qt    string // quoted related table, also the alias of the windowed subquery
+	qt    string // quoted related table, also the alias of the lateral or windowed subquery
 	cols  []*model.Column
 	order []orderKey
 	casts []string
@@ -207,8 +237,23 @@ func (r *renderer) matchCols() []string {
 	return out
 }
 
-// from writes FROM, the link-table join and WHERE.
+// from writes FROM, the link-table join and WHERE with the key lookup and the Where
+// conditions.
 func (r *renderer) from(b *strings.Builder) {
+	r.join(b)
+	b.WriteString(" WHERE ")
+	match := r.matchCols()
+	if len(match) == 1 {
+		b.WriteString(match[0])
+		b.WriteString(" = ANY(?)")
+	} else {
+		fmt.Fprintf(b, "(%s) IN (SELECT * FROM unnest(%s))", strings.Join(match, ", "), r.keyArrays())
+	}
+	r.conds(b)
+}
+
+// join writes FROM the related table and, for many-to-many, the join of the link table.
+func (r *renderer) join(b *strings.Builder) {
 	rel := r.n.rel
 	b.WriteString(" FROM ")
 	b.WriteString(r.qt)
@@ -224,21 +269,19 @@ func (r *renderer) from(b *strings.Builder) {
 			fmt.Fprintf(b, "%s.%s = %s.%s", ql, model.QuoteIdent(c), r.qt, rel.TargetKey[i].Quoted)
 		}
 	}
-	b.WriteString(" WHERE ")
-	match := r.matchCols()
-	if len(match) == 1 {
-		b.WriteString(match[0])
-		b.WriteString(" = ANY(?)")
-	} else {
-		fmt.Fprintf(b, "(%s) IN (SELECT * FROM unnest(", strings.Join(match, ", "))
-		for i, c := range r.casts {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("?::" + c)
-		}
-		b.WriteString("))")
+}
+
+// keyArrays returns the typed key-array placeholders given to unnest: "?::text[], ?::int8[]".
+func (r *renderer) keyArrays() string {
+	out := make([]string, len(r.casts))
+	for i, c := range r.casts {
+		out[i] = "?::" + c
 	}
+	return strings.Join(out, ", ")
+}
+
+// conds writes the Where conditions, each AND-ed in parentheses, and collects their args.
+func (r *renderer) conds(b *strings.Builder) {
 	for _, w := range r.n.spec.where {
 		s, args, err := w.ToSql()
 		if err != nil {
@@ -286,8 +329,82 @@ func (r *renderer) plain() string {
 	return b.String()
 }
 
-// windowed renders the per-parent limit: a row_number() window partitioned by the
-// parent key in a subquery aliased as the related table, filtered on the row number.
+// innerCols returns the columns a subquery aliased as the related table selects: the
+// columns read, then the order keys not among them, which the outer ORDER BY uses.
+func (r *renderer) innerCols() []*model.Column {
+	cols := slices.Clone(r.cols)
+	for _, o := range r.order {
+		if !slices.Contains(cols, o.col) {
+			cols = append(cols, o.col)
+		}
+	}
+	return cols
+}
+
+// lateral renders the per-parent limit as one LIMIT subquery per parent key:
+//
+//	SELECT <cols> FROM (SELECT DISTINCT * FROM unnest($1::int8[])) AS "_keys"("_k0")
+//	CROSS JOIN LATERAL (SELECT <cols> FROM "posts"
+//		WHERE "posts"."author_id" BETWEEN "_keys"."_k0" AND "_keys"."_k0" AND (<conditions>)
+//		ORDER BY "posts"."author_id", <order> LIMIT $2) AS "posts"
+//	ORDER BY "_keys"."_k0", <order>
+//
+// With an index on (key, order columns) PostgreSQL reads about Limit rows per parent,
+// where a window must number every child of every parent.
+//
+// The key is matched with BETWEEN, not =, and leads the subquery's ORDER BY, on
+// purpose. Against "key = $k" the key column would be constant for the planner and
+// drop out of the ORDER BY, leaving "ORDER BY <order> LIMIT n", which an index on the
+// order columns alone (the primary key by default) can satisfy by walking it and
+// filtering on the key: with default statistics (a table never analysed) PostgreSQL
+// picks that plan, which walks most of the table once per parent. The range keeps the
+// key in the ORDER BY, so only an index that starts with the key can give the order:
+// (key, order columns) reads Limit rows, (key) reads the parent's children and sorts
+// them, as the window form did. For the types lateral is used with (integers, UUIDs,
+// and the composite-key types) BETWEEN k AND k selects exactly the rows = k selects.
+//
+// The keys are unnested from typed arrays (r.casts), one per key column; DISTINCT
+// keeps a key sent twice, or two keys equal in SQL but not in Go, from loading its
+// children twice (collect already sends each Go key once). The subquery is aliased as
+// the related table, so the select list and the order keys read as in the plain
+// statement; for many-to-many the leading link-key columns are the unnested keys,
+// which equal the link table's.
+func (r *renderer) lateral() string {
+	rel := r.n.rel
+	match := r.matchCols()
+	keys := make([]string, len(match))
+	names := make([]string, len(match))
+	for i := range match {
+		names[i] = model.QuoteIdent(fmt.Sprintf("_k%d", i))
+		keys[i] = `"_keys".` + names[i]
+	}
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	if rel.Kind == model.ManyToMany {
+		b.WriteString(strings.Join(keys, ", "))
+		b.WriteString(", ")
+	}
+	b.WriteString(rel.Target.QualifiedList(rel.Target.Table, r.cols))
+	fmt.Fprintf(&b, ` FROM (SELECT DISTINCT * FROM unnest(%s)) AS "_keys"(%s) CROSS JOIN LATERAL (SELECT `,
+		r.keyArrays(), strings.Join(names, ", "))
+	b.WriteString(rel.Target.QualifiedList(rel.Target.Table, r.innerCols()))
+	r.join(&b)
+	b.WriteString(" WHERE ")
+	for i, m := range match {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		fmt.Fprintf(&b, "%s BETWEEN %s AND %s", m, keys[i], keys[i])
+	}
+	r.conds(&b)
+	fmt.Fprintf(&b, " ORDER BY %s LIMIT ?) AS %s ORDER BY %s", r.orderList(match), r.qt, r.orderList(keys))
+	return b.String()
+}
+
+// windowed renders the per-parent limit for keys whose SQL type is not known (see
+// oneKeyCast): a row_number() window partitioned by the parent key in a subquery
+// aliased as the related table, filtered on the row number. It numbers every child of
+// every parent.
 func (r *renderer) windowed() string {
 	rel := r.n.rel
 	match := r.matchCols()
@@ -302,13 +419,7 @@ func (r *renderer) windowed() string {
 			group[i] = r.qt + "." + alias
 		}
 	}
-	innerCols := slices.Clone(r.cols)
-	for _, o := range r.order {
-		if !slices.Contains(innerCols, o.col) {
-			innerCols = append(innerCols, o.col)
-		}
-	}
-	inner.WriteString(rel.Target.QualifiedList(rel.Target.Table, innerCols))
+	inner.WriteString(rel.Target.QualifiedList(rel.Target.Table, r.innerCols()))
 	fmt.Fprintf(&inner, ", row_number() OVER (PARTITION BY %s ORDER BY %s) AS \"_rn\"",
 		strings.Join(match, ", "), r.orderList(nil))
 	r.from(&inner)

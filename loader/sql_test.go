@@ -25,6 +25,7 @@ func mustModel[T any](t testing.TB) *model.Model {
 func TestPlan_Statements(t *testing.T) {
 	t.Parallel()
 	users, posts, orders := mustModel[User](t), mustModel[Post](t), mustModel[Order](t)
+	orgs, countries := mustModel[Org](t), mustModel[Country](t)
 	tests := map[string]struct {
 		model *model.Model
 		specs []loader.Spec
@@ -60,15 +61,61 @@ func TestPlan_Statements(t *testing.T) {
 			want: []loader.Statement{{Path: "Comments", Depth: 1, KeyParams: 1, Args: []any{nil, 3},
 				SQL: `SELECT "comments"."id", "comments"."post_id", "comments"."body" FROM "comments" WHERE "comments"."post_id" = ANY($1) AND (score > $2) ORDER BY "comments"."post_id", "comments"."id"`}},
 		},
-		"per-parent limit: a row_number window": {
+		"per-parent limit: one LIMIT subquery per distinct key, joined LATERAL": {
 			model: users, specs: []loader.Spec{loader.Path("Posts", loader.OrderBy("-created_at"), loader.Limit(3))},
 			want: []loader.Statement{{Path: "Posts", Depth: 1, KeyParams: 1, Args: []any{nil, 3},
-				SQL: `SELECT ` + postsList + ` FROM (SELECT ` + postsList + `, row_number() OVER (PARTITION BY "posts"."author_id" ORDER BY "posts"."created_at" DESC, "posts"."id") AS "_rn" FROM "posts" WHERE "posts"."author_id" = ANY($1)) AS "posts" WHERE "posts"."_rn" <= $2 ORDER BY "posts"."author_id", "posts"."created_at" DESC, "posts"."id"`}},
+				SQL: `SELECT ` + postsList + ` FROM (SELECT DISTINCT * FROM unnest($1::int8[])) AS "_keys"("_k0")` +
+					` CROSS JOIN LATERAL (SELECT ` + postsList + ` FROM "posts" WHERE "posts"."author_id" BETWEEN "_keys"."_k0" AND "_keys"."_k0"` +
+					` ORDER BY "posts"."author_id", "posts"."created_at" DESC, "posts"."id" LIMIT $2) AS "posts"` +
+					` ORDER BY "_keys"."_k0", "posts"."created_at" DESC, "posts"."id"`}},
 		},
-		"per-parent limit on many-to-many": {
+		"per-parent limit with where, columns and NULLS FIRST: order keys selected inside, args in text order": {
+			model: users, specs: []loader.Spec{loader.Path("Posts", loader.Where("score > ?", 3), loader.OrderBy("editor_id NULLS FIRST", "-score"), loader.Limit(2), loader.Columns("title"))},
+			want: []loader.Statement{{Path: "Posts", Depth: 1, KeyParams: 1, Args: []any{nil, 3, 2},
+				SQL: `SELECT "posts"."id", "posts"."author_id", "posts"."title" FROM (SELECT DISTINCT * FROM unnest($1::int8[])) AS "_keys"("_k0")` +
+					` CROSS JOIN LATERAL (SELECT "posts"."id", "posts"."author_id", "posts"."title", "posts"."editor_id", "posts"."score" FROM "posts"` +
+					` WHERE "posts"."author_id" BETWEEN "_keys"."_k0" AND "_keys"."_k0" AND (score > $2)` +
+					` ORDER BY "posts"."author_id", "posts"."editor_id" NULLS FIRST, "posts"."score" DESC, "posts"."id" LIMIT $3) AS "posts"` +
+					` ORDER BY "_keys"."_k0", "posts"."editor_id" NULLS FIRST, "posts"."score" DESC, "posts"."id"`}},
+		},
+		"per-parent limit on many-to-many: the unnested keys lead the row": {
 			model: posts, specs: []loader.Spec{loader.Path("Tags", loader.Limit(2))},
 			want: []loader.Statement{{Path: "Tags", Depth: 1, KeyParams: 1, Args: []any{nil, 2},
-				SQL: `SELECT "tags"."_k0", "tags"."id", "tags"."name" FROM (SELECT "post_tags"."post_id" AS "_k0", "tags"."id", "tags"."name", row_number() OVER (PARTITION BY "post_tags"."post_id" ORDER BY "tags"."id") AS "_rn" FROM "tags" JOIN "post_tags" ON "post_tags"."tag_id" = "tags"."id" WHERE "post_tags"."post_id" = ANY($1)) AS "tags" WHERE "tags"."_rn" <= $2 ORDER BY "tags"."_k0", "tags"."id"`}},
+				SQL: `SELECT "_keys"."_k0", "tags"."id", "tags"."name" FROM (SELECT DISTINCT * FROM unnest($1::int8[])) AS "_keys"("_k0")` +
+					` CROSS JOIN LATERAL (SELECT "tags"."id", "tags"."name" FROM "tags" JOIN "post_tags" ON "post_tags"."tag_id" = "tags"."id"` +
+					` WHERE "post_tags"."post_id" BETWEEN "_keys"."_k0" AND "_keys"."_k0" ORDER BY "post_tags"."post_id", "tags"."id" LIMIT $2) AS "tags"` +
+					` ORDER BY "_keys"."_k0", "tags"."id"`}},
+		},
+		"per-parent limit on uuid keys: a uuid array": {
+			model: orgs, specs: []loader.Spec{loader.Path("Teams", loader.Limit(2))},
+			want: []loader.Statement{{Path: "Teams", Depth: 1, KeyParams: 1, Args: []any{nil, 2},
+				SQL: `SELECT "teams"."id", "teams"."org_id", "teams"."name" FROM (SELECT DISTINCT * FROM unnest($1::uuid[])) AS "_keys"("_k0")` +
+					` CROSS JOIN LATERAL (SELECT "teams"."id", "teams"."org_id", "teams"."name" FROM "teams" WHERE "teams"."org_id" BETWEEN "_keys"."_k0" AND "_keys"."_k0"` +
+					` ORDER BY "teams"."org_id", "teams"."id" LIMIT $2) AS "teams" ORDER BY "_keys"."_k0", "teams"."id"`}},
+		},
+		"per-parent limit on composite keys: the keyCasts arrays, one BETWEEN per column": {
+			model: orders, specs: []loader.Spec{loader.Path("Lines", loader.OrderBy("-qty"), loader.Limit(1)), loader.Path("Products", loader.Limit(2))},
+			want: []loader.Statement{{Path: "Lines", Depth: 1, KeyParams: 2, Args: []any{nil, nil, 1},
+				SQL: `SELECT "order_lines"."id", "order_lines"."region", "order_lines"."order_number", "order_lines"."item", "order_lines"."qty"` +
+					` FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::int8[])) AS "_keys"("_k0", "_k1")` +
+					` CROSS JOIN LATERAL (SELECT "order_lines"."id", "order_lines"."region", "order_lines"."order_number", "order_lines"."item", "order_lines"."qty" FROM "order_lines"` +
+					` WHERE "order_lines"."region" BETWEEN "_keys"."_k0" AND "_keys"."_k0" AND "order_lines"."order_number" BETWEEN "_keys"."_k1" AND "_keys"."_k1"` +
+					` ORDER BY "order_lines"."region", "order_lines"."order_number", "order_lines"."qty" DESC, "order_lines"."id" LIMIT $3) AS "order_lines"` +
+					` ORDER BY "_keys"."_k0", "_keys"."_k1", "order_lines"."qty" DESC, "order_lines"."id"`,
+			}, {Path: "Products", Depth: 1, KeyParams: 2, Args: []any{nil, nil, 2},
+				SQL: `SELECT "_keys"."_k0", "_keys"."_k1", "products"."id", "products"."name" FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::int8[])) AS "_keys"("_k0", "_k1")` +
+					` CROSS JOIN LATERAL (SELECT "products"."id", "products"."name" FROM "products" JOIN "order_products" ON "order_products"."product_id" = "products"."id"` +
+					` WHERE "order_products"."region" BETWEEN "_keys"."_k0" AND "_keys"."_k0" AND "order_products"."order_number" BETWEEN "_keys"."_k1" AND "_keys"."_k1"` +
+					` ORDER BY "order_products"."region", "order_products"."order_number", "products"."id" LIMIT $3) AS "products"` +
+					` ORDER BY "_keys"."_k0", "_keys"."_k1", "products"."id"`,
+			}},
+		},
+		"per-parent limit on a one-column text key: the window form, the array typed from the column": {
+			model: countries, specs: []loader.Spec{loader.Path("Cities", loader.Limit(2))},
+			want: []loader.Statement{{Path: "Cities", Depth: 1, KeyParams: 1, Args: []any{nil, 2},
+				SQL: `SELECT "cities"."id", "cities"."country_code", "cities"."name" FROM (SELECT "cities"."id", "cities"."country_code", "cities"."name",` +
+					` row_number() OVER (PARTITION BY "cities"."country_code" ORDER BY "cities"."id") AS "_rn" FROM "cities" WHERE "cities"."country_code" = ANY($1)) AS "cities"` +
+					` WHERE "cities"."_rn" <= $2 ORDER BY "cities"."country_code", "cities"."id"`}},
 		},
 		"composite keys: one typed array per column through unnest": {
 			model: orders, specs: specs("Lines", "Products"),
