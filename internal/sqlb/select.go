@@ -33,9 +33,10 @@ func NewExpr(sql string, args ...any) sq.Sqlizer {
 
 // Select is a SELECT statement rendered in one pass, without squirrel's builder (whose
 // persistent-map chaining costs about 80 allocations a statement, the largest cost of
-// a small query after the round trip). Conditions are any Sqlizers; each is put in
-// parentheses when there is more than one, so "a OR b" ANDed with "c" cannot read as
-// "a OR (b AND c)", and one that renders nothing is left out. Placeholders become $n.
+// a small query after the round trip). Conditions are any Sqlizers; when there is more
+// than one, each is put in parentheses (squirrel's And and Or bring their own), so
+// "a OR b" ANDed with "c" cannot read as "a OR (b AND c)". A condition that renders
+// nothing is left out. Placeholders become $n.
 type Select struct {
 	Prefix  string // before SELECT, e.g. "SELECT EXISTS (" (a space is added)
 	Columns string // the rendered column list
@@ -49,7 +50,7 @@ type Select struct {
 
 // ToSQL renders the statement with $n placeholders, and its args.
 func (s *Select) ToSQL() (string, []any, error) {
-	conds, args, err := renderConds(s.Where)
+	conds, wrapped, args, err := renderConds(s.Where)
 	if err != nil {
 		return "", nil, err
 	}
@@ -72,7 +73,7 @@ func (s *Select) ToSQL() (string, []any, error) {
 		} else {
 			b = append(b, " AND "...)
 		}
-		wrap := len(conds) > 1 && !selfParenthesised(c)
+		wrap := len(conds) > 1 && !wrapped[i]
 		if wrap {
 			b = append(b, '(')
 		}
@@ -106,66 +107,43 @@ func (s *Select) ToSQL() (string, []any, error) {
 	return string(b), args, nil
 }
 
-// renderConds renders each condition ('?' placeholders), dropping the empty ones.
-func renderConds(where []sq.Sqlizer) ([]string, []any, error) {
+// renderConds renders each condition ('?' placeholders), dropping the empty ones, and
+// reports which are rendered in parentheses already (squirrel's And and Or).
+func renderConds(where []sq.Sqlizer) (conds []string, wrapped []bool, args []any, err error) {
 	if len(where) == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
-	conds := make([]string, 0, len(where))
-	var args []any
+	conds = make([]string, 0, len(where))
+	wrapped = make([]bool, 0, len(where))
 	for i, w := range where {
 		var sql string
 		var a []any
-		var err error
-		if e, ok := w.(Expr); ok {
-			sql, a = e.SQL, e.Args
-		} else {
+		paren := false
+		switch c := w.(type) {
+		case Expr:
+			sql, a = c.SQL, c.Args
+		case sq.And, sq.Or: // they render their parts nested, in parentheses
+			sql, a, err = c.ToSql()
+			paren = true
+		default:
 			// sq.And renders nested statement builders in their raw '?' form, which
 			// calling their ToSql would not; its parentheses are taken off again.
 			sql, a, err = sq.And{w}.ToSql()
-			if len(sql) >= 2 && sql[0] == '(' {
+			if len(sql) >= 2 {
 				sql = sql[1 : len(sql)-1]
 			}
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("sqlb: condition %d (%T): %w", i, w, err)
+			return nil, nil, nil, fmt.Errorf("sqlb: condition %d (%T): %w", i, w, err)
 		}
 		if sql == "" {
 			continue
 		}
 		conds = append(conds, sql)
+		wrapped = append(wrapped, paren)
 		args = append(args, a...)
 	}
-	return conds, args, nil
-}
-
-// selfParenthesised reports whether c is wholly enclosed in one pair of parentheses
-// (a row-value comparison is not: "(a, b) > ($1, $2)").
-func selfParenthesised(c string) bool {
-	if len(c) < 2 || c[0] != '(' || c[len(c)-1] != ')' {
-		return false
-	}
-	depth := 0
-	inQuote := byte(0)
-	for i := 0; i < len(c); i++ {
-		ch := c[i]
-		switch {
-		case inQuote != 0:
-			if ch == inQuote {
-				inQuote = 0
-			}
-		case ch == '\'' || ch == '"':
-			inQuote = ch
-		case ch == '(':
-			depth++
-		case ch == ')':
-			depth--
-			if depth == 0 && i != len(c)-1 {
-				return false
-			}
-		}
-	}
-	return depth == 0
+	return conds, wrapped, args, nil
 }
 
 // appendDollar appends sql to b with each '?' placeholder written as $n (numbered on
