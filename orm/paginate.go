@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-
 	"slices"
 
 	"github.com/batchorm/batchorm/internal/sqlb"
@@ -58,9 +57,7 @@ func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (paginate
 	if err != nil {
 		return paginate.Page[T]{}, fmt.Errorf("orm: Paginate: %w", err)
 	}
-	if req.Count {
-		page.Total = total
-	}
+	page.Total = total
 	if err := q.preloadPage(ctx, db, b, page.Items); err != nil {
 		return paginate.Page[T]{}, err
 	}
@@ -69,10 +66,10 @@ func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (paginate
 
 // PaginateOffset returns page req.Page of the query, counted in pages of req.Size: one
 // statement (OFFSET (Page-1)*Size LIMIT Size+1), one more with req.Count (in the same
-// round trip), plus one round trip per preload depth. Offset pages are for small tables and admin screens:
-// PostgreSQL reads and discards every row before the page, so deep pages are slow
-// (see [paginate.OffsetRequest]); walk anything large with [Select.Paginate]. The order
-// is chosen as in Paginate.
+// round trip), plus one round trip per preload depth. Offset pages are for small
+// tables and admin screens: PostgreSQL reads and discards every row before the page,
+// so deep pages are slow (see [paginate.OffsetRequest]); walk anything large with
+// [Select.Paginate]. The order is chosen as in Paginate.
 func (q Select[T]) PaginateOffset(ctx context.Context, req paginate.OffsetRequest) (paginate.OffsetPage[T], error) {
 	var err error
 	if req.Order, err = q.pageOrder(req.Order); err != nil {

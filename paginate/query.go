@@ -21,11 +21,11 @@ import (
 type Querier = dbx.Querier
 
 // Keyset runs one keyset page over T's table: SELECT of T's columns, the conditions
-// (each rendered as it is, in parentheses, ANDed; values bound), the keyset condition, ORDER BY the
-// order, LIMIT Limit+1. It costs one statement on every page, however deep (two in
-// one round trip with req.Count). A zero
-// req.Order pages by primary key. Errors: [ErrInvalidCursor] for a bad cursor,
-// [ErrInvalidSort] for an order made for another model.
+// (each rendered as it is, in parentheses, ANDed; values bound), the keyset condition,
+// ORDER BY the order, LIMIT Limit+1. It costs one statement on every page, however
+// deep (two in one round trip with req.Count). A zero req.Order pages by primary key.
+// Errors: [ErrInvalidCursor] for a bad cursor, [ErrInvalidSort] for an order made for
+// another model.
 func Keyset[T any](ctx context.Context, q Querier, req Request, conds ...sq.Sqlizer) (Page[T], error) {
 	p, m, sql, args, err := keysetSQL[T](req, conds)
 	if err != nil {
@@ -36,8 +36,11 @@ func Keyset[T any](ctx context.Context, q Querier, req Request, conds ...sq.Sqli
 		return Page[T]{}, err
 	}
 	page, err := NewPage(p, rows)
+	if err != nil {
+		return Page[T]{}, err
+	}
 	page.Total = total
-	return page, err
+	return page, nil
 }
 
 // KeysetSQL renders the statement [Keyset] sends, without a database (for tests,
@@ -56,7 +59,10 @@ func keysetSQL[T any](req Request, conds []sq.Sqlizer) (*Plan, *model.Model, str
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
-	st := sqlb.Select{Columns: m.SelectList, From: m.QTable, Where: slices.Clip(conds), OrderBy: p.OrderBy(m.Table), Limit: int64(p.Limit())}
+	st := sqlb.Select{
+		Columns: m.SelectList, From: m.QTable, Where: slices.Clip(conds),
+		OrderBy: p.OrderBy(m.Table), Limit: int64(p.Limit()),
+	}
 	if cond, args := p.Where(m.Table); cond != "" {
 		st.Where = append(st.Where, sqlb.Expr{SQL: cond, Args: args})
 	}
@@ -107,7 +113,10 @@ func Offset[T any](ctx context.Context, q Querier, req OffsetRequest, conds ...s
 	if err != nil {
 		return OffsetPage[T]{}, err
 	}
-	st := sqlb.Select{Columns: m.SelectList, From: m.QTable, Where: conds, OrderBy: p.OrderBy(m.Table), Limit: int64(p.Limit()), Offset: p.Offset()}
+	st := sqlb.Select{
+		Columns: m.SelectList, From: m.QTable, Where: conds,
+		OrderBy: p.OrderBy(m.Table), Limit: int64(p.Limit()), Offset: p.Offset(),
+	}
 	sql, args, err := st.ToSQL()
 	if err != nil {
 		return OffsetPage[T]{}, fmt.Errorf("paginate: render: %w", err)
