@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/rowtest"
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/orm/ormtest"
 )
@@ -285,7 +286,7 @@ func TestPreload_statementError(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
 	ctx := testCtx(t)
-	users := mustQuery(t, ctx, db, scanUser, usersSQL, 20)
+	users := rowtest.MustQuery(t, ctx, db, scanUser, usersSQL, 20)
 	for name, tt := range map[string]struct {
 		specs  []loader.Spec
 		prefix string

@@ -268,33 +268,8 @@ func testCtx(t testing.TB) context.Context {
 	return ctx
 }
 
-// The naive loaders below are the reference: one hand-written query per parent and
-// hand-written scanning, sharing nothing with the loader.
-
-func mustQuery[T any](t testing.TB, ctx context.Context, db *orm.DB, scan func(pgx.CollectableRow) (T, error), sql string, args ...any) []T {
-	t.Helper()
-	rows, err := db.Query(ctx, sql, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	out, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	if out == nil {
-		out = []T{}
-	}
-	return out
-}
-
-func mustQueryOne[T any](t testing.TB, ctx context.Context, db *orm.DB, scan func(pgx.CollectableRow) (T, error), sql string, args ...any) *T {
-	t.Helper()
-	out := mustQuery(t, ctx, db, scan, sql, args...)
-	if len(out) == 0 {
-		return nil
-	}
-	return &out[0]
-}
+// The naive loaders (preload_test.go) are the reference: one hand-written query per
+// parent (rowtest.MustQuery) and hand-written scanning, sharing nothing with the loader.
 
 const (
 	userCols    = "id, name, manager_id, created_at"

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/batchorm/batchorm/internal/rowtest"
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
@@ -43,7 +44,7 @@ func TestPreload_70001ParentKeysInOneStatement(t *testing.T) {
 	t.Parallel()
 	db := ormtest.New(t, ormtest.Schema(schemaDDL), ormtest.Schema(largeData))
 	ctx := testCtx(t)
-	users := mustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users ORDER BY id")
+	users := rowtest.MustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users ORDER BY id")
 	if len(users) != largeParents {
 		t.Fatalf("want %d users, got %d", largeParents, len(users))
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/batchorm/batchorm/internal/rowtest"
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
@@ -123,13 +124,13 @@ func TestPreload_Limit_explain_readsLimitRowsPerParent(t *testing.T) {
 	t.Logf("posts read for %d users x %d posts, Limit(%d): lateral %.0f, window %.0f", limitParents, limitChildren, limitN, lateral, window)
 
 	// Same rows both ways, and from the loader.
-	users := mustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users ORDER BY id")
+	users := rowtest.MustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users ORDER BY id")
 	ormtest.AssertCounts(t, ctx, one(1), func(ctx context.Context) {
 		if err := loader.PreloadWith(ctx, db, users, limitSpec()); err != nil {
 			t.Fatal(err)
 		}
 	})
-	byWindow := mustQuery(t, ctx, db, scanPost, limitWindowSQL, ids, limitN)
+	byWindow := rowtest.MustQuery(t, ctx, db, scanPost, limitWindowSQL, ids, limitN)
 	var got []Post
 	for _, u := range users {
 		if len(u.Posts) != limitN {
@@ -137,7 +138,7 @@ func TestPreload_Limit_explain_readsLimitRowsPerParent(t *testing.T) {
 		}
 		got = append(got, u.Posts...)
 	}
-	requireEqual(t, byWindow, got)
+	rowtest.RequireEqual(t, byWindow, got)
 }
 
 // TestPreload_Limit_explain_withoutStatistics: on a table never analysed, "WHERE key =

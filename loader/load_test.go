@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/batchorm/batchorm/internal/rowtest"
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
@@ -22,7 +23,7 @@ func TestPreload_emptyKeySetSendsNothing(t *testing.T) {
 		})
 	})
 	t.Run("no editor among the parents", func(t *testing.T) {
-		posts := mustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE editor_id IS NULL ORDER BY id LIMIT 50")
+		posts := rowtest.MustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE editor_id IS NULL ORDER BY id LIMIT 50")
 		ormtest.AssertCounts(t, ctx, one(1), func(ctx context.Context) {
 			if err := loader.Preload(ctx, db, posts, "Editor.Posts", "Author"); err != nil {
 				t.Fatal(err)
@@ -35,7 +36,7 @@ func TestPreload_emptyKeySetSendsNothing(t *testing.T) {
 		}
 	})
 	t.Run("no children at depth 1: depth 2 is not sent", func(t *testing.T) {
-		users := mustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users u WHERE NOT EXISTS (SELECT FROM posts WHERE author_id = u.id) ORDER BY id")
+		users := rowtest.MustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users u WHERE NOT EXISTS (SELECT FROM posts WHERE author_id = u.id) ORDER BY id")
 		if len(users) == 0 {
 			t.Fatal("the data should have users without posts")
 		}
@@ -56,7 +57,7 @@ func TestPreload_nilMeansNotLoaded(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
 	ctx := testCtx(t)
-	users := mustQuery(t, ctx, db, scanUser, usersSQL, 300)
+	users := rowtest.MustQuery(t, ctx, db, scanUser, usersSQL, 300)
 	if err := loader.Preload(ctx, db, users, "Posts", "Profile"); err != nil {
 		t.Fatal(err)
 	}
@@ -93,19 +94,19 @@ func TestPlan_Load_parentForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := mustQuery(t, ctx, db, scanUser, usersSQL, 30)
+	want := rowtest.MustQuery(t, ctx, db, scanUser, usersSQL, 30)
 	if err := p.Load(ctx, db, want); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("pointer to slice", func(t *testing.T) {
-		got := mustQuery(t, ctx, db, scanUser, usersSQL, 30)
+		got := rowtest.MustQuery(t, ctx, db, scanUser, usersSQL, 30)
 		if err := p.Load(ctx, db, &got); err != nil {
 			t.Fatal(err)
 		}
-		requireEqual(t, want, got)
+		rowtest.RequireEqual(t, want, got)
 	})
 	t.Run("slice of pointers with nil elements", func(t *testing.T) {
-		vals := mustQuery(t, ctx, db, scanUser, usersSQL, 30)
+		vals := rowtest.MustQuery(t, ctx, db, scanUser, usersSQL, 30)
 		got := append([]*User{nil}, ptrs(vals)...)
 		got = append(got, nil)
 		ormtest.AssertCounts(t, ctx, one(2), func(ctx context.Context) {
@@ -113,23 +114,23 @@ func TestPlan_Load_parentForms(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		requireEqual(t, want, vals)
+		rowtest.RequireEqual(t, want, vals)
 	})
 	t.Run("one struct", func(t *testing.T) {
-		got := mustQuery(t, ctx, db, scanUser, usersSQL, 1)[0]
+		got := rowtest.MustQuery(t, ctx, db, scanUser, usersSQL, 1)[0]
 		if err := p.Load(ctx, db, &got); err != nil {
 			t.Fatal(err)
 		}
-		requireEqual(t, want[:1], []User{got})
+		rowtest.RequireEqual(t, want[:1], []User{got})
 	})
 	t.Run("loading again replaces", func(t *testing.T) {
-		got := mustQuery(t, ctx, db, scanUser, usersSQL, 30)
+		got := rowtest.MustQuery(t, ctx, db, scanUser, usersSQL, 30)
 		for range 2 {
 			if err := p.Load(ctx, db, got); err != nil {
 				t.Fatal(err)
 			}
 		}
-		requireEqual(t, want, got)
+		rowtest.RequireEqual(t, want, got)
 	})
 }
 
@@ -137,7 +138,7 @@ func TestPreload_sharingAndAppend(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
 	ctx := testCtx(t)
-	posts := mustQuery(t, ctx, db, scanPost, postsSQL, 1000)
+	posts := rowtest.MustQuery(t, ctx, db, scanPost, postsSQL, 1000)
 	if err := loader.Preload(ctx, db, posts, "Author"); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestPreload_sharingAndAppend(t *testing.T) {
 		byAuthor[p.AuthorID] = p.Author
 	}
 
-	users := mustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users WHERE id IN (SELECT author_id FROM posts) ORDER BY id LIMIT 2")
+	users := rowtest.MustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users WHERE id IN (SELECT author_id FROM posts) ORDER BY id LIMIT 2")
 	if err := loader.Preload(ctx, db, users, "Posts"); err != nil {
 		t.Fatal(err)
 	}
@@ -164,11 +165,11 @@ func TestPreload_inTransaction(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
 	ctx := testCtx(t)
-	want := mustQuery(t, ctx, db, scanUser, usersSQL, 50)
+	want := rowtest.MustQuery(t, ctx, db, scanUser, usersSQL, 50)
 	if err := loader.Preload(ctx, db, want, "Posts.Tags", "Profile"); err != nil {
 		t.Fatal(err)
 	}
-	got := mustQuery(t, ctx, db, scanUser, usersSQL, 50)
+	got := rowtest.MustQuery(t, ctx, db, scanUser, usersSQL, 50)
 	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 3, RoundTrips: 2, TxStatements: 2}, func(ctx context.Context) {
 		err := db.Tx(ctx, func(tx *orm.DB) error {
 			return loader.Preload(ctx, tx, got, "Posts.Tags", "Profile")
@@ -177,7 +178,7 @@ func TestPreload_inTransaction(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	requireEqual(t, want, got)
+	rowtest.RequireEqual(t, want, got)
 }
 
 func TestPlan_Load_concurrent(t *testing.T) {
@@ -188,14 +189,14 @@ func TestPlan_Load_concurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := mustQuery(t, ctx, db, scanUser, usersSQL, 100)
+	want := rowtest.MustQuery(t, ctx, db, scanUser, usersSQL, 100)
 	if err := p.Load(ctx, db, want); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	results := make([][]User, 8)
 	for i := range results {
-		results[i] = mustQuery(t, ctx, db, scanUser, usersSQL, 100)
+		results[i] = rowtest.MustQuery(t, ctx, db, scanUser, usersSQL, 100)
 		wg.Go(func() {
 			if err := p.Load(ctx, db, results[i]); err != nil {
 				t.Error(err)
@@ -204,7 +205,7 @@ func TestPlan_Load_concurrent(t *testing.T) {
 	}
 	wg.Wait()
 	for _, got := range results {
-		requireEqual(t, want, got)
+		rowtest.RequireEqual(t, want, got)
 	}
 }
 
@@ -214,7 +215,7 @@ func TestJoin_matchesPreload(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
 	ctx := testCtx(t)
-	want := mustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts ORDER BY id")
+	want := rowtest.MustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts ORDER BY id")
 	if err := loader.Preload(ctx, db, want, "Author.Profile", "Editor.Manager"); err != nil {
 		t.Fatal(err)
 	}
@@ -226,5 +227,5 @@ func TestJoin_matchesPreload(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	requireEqual(t, want, got)
+	rowtest.RequireEqual(t, want, got)
 }

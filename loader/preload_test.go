@@ -2,12 +2,11 @@ package loader_test
 
 import (
 	"context"
-	"encoding/json"
-	"reflect"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/batchorm/batchorm/internal/rowtest"
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
@@ -30,32 +29,17 @@ func (c preloadCase[T]) run(t *testing.T, db *orm.DB) {
 		t.Parallel()
 		ctx := testCtx(t)
 		for _, n := range []int{10, 100000} {
-			got := mustQuery(t, ctx, db, c.scan, c.parents, n)
-			want := mustQuery(t, ctx, db, c.scan, c.parents, n)
+			got := rowtest.MustQuery(t, ctx, db, c.scan, c.parents, n)
+			want := rowtest.MustQuery(t, ctx, db, c.scan, c.parents, n)
 			ormtest.AssertCounts(t, ctx, c.want, func(ctx context.Context) {
 				if err := loader.PreloadWith(ctx, db, got, c.specs...); err != nil {
 					t.Fatal(err)
 				}
 			})
 			c.naive(t, ctx, db, want)
-			requireEqual(t, want, got)
+			rowtest.RequireEqual(t, want, got)
 		}
 	})
-}
-
-// requireEqual fails t with the first differing element when want != got.
-func requireEqual[T any](t testing.TB, want, got []T) {
-	t.Helper()
-	if len(want) != len(got) {
-		t.Fatalf("want %d rows, got %d", len(want), len(got))
-	}
-	for i := range want {
-		if !reflect.DeepEqual(want[i], got[i]) {
-			w, _ := json.MarshalIndent(want[i], "", " ")
-			g, _ := json.MarshalIndent(got[i], "", " ")
-			t.Fatalf("row %d differs:\nwant %s\ngot  %s", i, w, g)
-		}
-	}
 }
 
 func one(n int) ormtest.Counts { return ormtest.Counts{Statements: n, RoundTrips: 1} }
@@ -77,19 +61,19 @@ func naiveUser(t testing.TB, ctx context.Context, db *orm.DB, id *int64) *User {
 	if id == nil {
 		return nil
 	}
-	return mustQueryOne(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users WHERE id = $1", *id)
+	return rowtest.MustQueryOne(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users WHERE id = $1", *id)
 }
 
 func naivePosts(t testing.TB, ctx context.Context, db *orm.DB, fk string, id int64) []Post {
-	return mustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE "+fk+" = $1 ORDER BY id", id)
+	return rowtest.MustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE "+fk+" = $1 ORDER BY id", id)
 }
 
 func naiveComments(t testing.TB, ctx context.Context, db *orm.DB, postID int64) []Comment {
-	return mustQuery(t, ctx, db, scanComment, "SELECT "+commentCols+" FROM comments WHERE post_id = $1 ORDER BY id", postID)
+	return rowtest.MustQuery(t, ctx, db, scanComment, "SELECT "+commentCols+" FROM comments WHERE post_id = $1 ORDER BY id", postID)
 }
 
 func naiveTags(t testing.TB, ctx context.Context, db *orm.DB, postID int64) []*Tag {
-	return ptrs(mustQuery(t, ctx, db, scanTag,
+	return ptrs(rowtest.MustQuery(t, ctx, db, scanTag,
 		"SELECT t.id, t.name FROM tags t JOIN post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = $1 ORDER BY t.id", postID))
 }
 
@@ -114,7 +98,7 @@ func TestPreload_matchesNaiveLoop_users(t *testing.T) {
 		name: "has-one", specs: specs("Profile"), want: one(1),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, us []User) {
 			for i := range us {
-				us[i].Profile = mustQueryOne(t, ctx, db, scanProfile, profileSQL, us[i].ID)
+				us[i].Profile = rowtest.MustQueryOne(t, ctx, db, scanProfile, profileSQL, us[i].ID)
 			}
 		},
 	}, {
@@ -132,10 +116,10 @@ func TestPreload_matchesNaiveLoop_users(t *testing.T) {
 		parents: "SELECT " + userCols + " FROM users ORDER BY id LIMIT $1", // the first users manage the others
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, us []User) {
 			for i := range us {
-				us[i].Reports = mustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users WHERE manager_id = $1 ORDER BY id", us[i].ID)
+				us[i].Reports = rowtest.MustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users WHERE manager_id = $1 ORDER BY id", us[i].ID)
 				for j := range us[i].Reports {
 					r := &us[i].Reports[j]
-					r.Reports = mustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users WHERE manager_id = $1 ORDER BY id", r.ID)
+					r.Reports = rowtest.MustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users WHERE manager_id = $1 ORDER BY id", r.ID)
 				}
 			}
 		},
@@ -159,7 +143,7 @@ func TestPreload_matchesNaiveLoop_users(t *testing.T) {
 		want:  counts(5, 3),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, us []User) {
 			for i := range us {
-				us[i].Profile = mustQueryOne(t, ctx, db, scanProfile, profileSQL, us[i].ID)
+				us[i].Profile = rowtest.MustQueryOne(t, ctx, db, scanProfile, profileSQL, us[i].ID)
 				us[i].Posts = naivePosts(t, ctx, db, "author_id", us[i].ID)
 				for j := range us[i].Posts {
 					p := &us[i].Posts[j]
@@ -180,14 +164,14 @@ func TestPreload_matchesNaiveLoop_users(t *testing.T) {
 		want: counts(2, 2),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, us []User) {
 			for i := range us {
-				us[i].Posts = mustQuery(t, ctx, db, func(r pgx.CollectableRow) (Post, error) {
+				us[i].Posts = rowtest.MustQuery(t, ctx, db, func(r pgx.CollectableRow) (Post, error) {
 					var p Post
 					err := r.Scan(&p.ID, &p.AuthorID, &p.Title, &p.Score)
 					return p, err
 				}, "SELECT id, author_id, title, score FROM posts WHERE author_id = $1 AND published ORDER BY score DESC, id LIMIT 2", us[i].ID)
 				for j := range us[i].Posts {
 					p := &us[i].Posts[j]
-					p.Tags = ptrs(mustQuery(t, ctx, db, scanTag,
+					p.Tags = ptrs(rowtest.MustQuery(t, ctx, db, scanTag,
 						"SELECT t.id, t.name FROM tags t JOIN post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = $1 ORDER BY t.name DESC, t.id LIMIT 2", p.ID))
 				}
 			}
@@ -200,7 +184,7 @@ func TestPreload_matchesNaiveLoop_users(t *testing.T) {
 		want: one(1),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, us []User) {
 			for i := range us {
-				us[i].Posts = mustQuery(t, ctx, db, func(r pgx.CollectableRow) (Post, error) {
+				us[i].Posts = rowtest.MustQuery(t, ctx, db, func(r pgx.CollectableRow) (Post, error) {
 					var p Post
 					err := r.Scan(&p.ID, &p.AuthorID, &p.Title)
 					return p, err
@@ -219,12 +203,12 @@ func TestPreload_matchesNaiveLoop_users(t *testing.T) {
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, us []User) {
 			for i := range us {
 				u := &us[i]
-				u.Edited = ptrs(mustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE editor_id = $1 ORDER BY created_at DESC, id LIMIT 1", u.ID))
-				u.Reports = mustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users WHERE manager_id = $1 ORDER BY name DESC NULLS LAST, id LIMIT 2", u.ID)
-				u.Posts = mustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE author_id = $1 ORDER BY score, created_at DESC, id LIMIT 3", u.ID)
+				u.Edited = ptrs(rowtest.MustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE editor_id = $1 ORDER BY created_at DESC, id LIMIT 1", u.ID))
+				u.Reports = rowtest.MustQuery(t, ctx, db, scanUser, "SELECT "+userCols+" FROM users WHERE manager_id = $1 ORDER BY name DESC NULLS LAST, id LIMIT 2", u.ID)
+				u.Posts = rowtest.MustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE author_id = $1 ORDER BY score, created_at DESC, id LIMIT 3", u.ID)
 				for j := range u.Posts {
 					p := &u.Posts[j]
-					p.Comments = mustQuery(t, ctx, db, scanComment, "SELECT "+commentCols+" FROM comments WHERE post_id = $1 ORDER BY score DESC, id LIMIT 2", p.ID)
+					p.Comments = rowtest.MustQuery(t, ctx, db, scanComment, "SELECT "+commentCols+" FROM comments WHERE post_id = $1 ORDER BY score DESC, id LIMIT 2", p.ID)
 				}
 			}
 		},
@@ -238,10 +222,10 @@ func TestPreload_matchesNaiveLoop_users(t *testing.T) {
 		want: counts(2, 2),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, us []User) {
 			for i := range us {
-				us[i].Posts = mustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE author_id = $1 ORDER BY score DESC, id LIMIT 2", us[i].ID)
+				us[i].Posts = rowtest.MustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE author_id = $1 ORDER BY score DESC, id LIMIT 2", us[i].ID)
 				for j := range us[i].Posts {
 					p := &us[i].Posts[j]
-					p.Tags = ptrs(mustQuery(t, ctx, db, scanTag,
+					p.Tags = ptrs(rowtest.MustQuery(t, ctx, db, scanTag,
 						"SELECT t.id, t.name FROM tags t JOIN post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = $1 ORDER BY t.id LIMIT 1", p.ID))
 				}
 			}
@@ -271,7 +255,7 @@ func TestPreload_matchesNaiveLoop_posts(t *testing.T) {
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, ps []Post) {
 			for i := range ps {
 				if e := naiveUser(t, ctx, db, ps[i].EditorID); e != nil {
-					e.Profile = mustQueryOne(t, ctx, db, scanProfile, profileSQL, e.ID)
+					e.Profile = rowtest.MustQueryOne(t, ctx, db, scanProfile, profileSQL, e.ID)
 					ps[i].Editor = e
 				}
 			}
@@ -297,7 +281,7 @@ func TestPreload_matchesNaiveLoop_posts(t *testing.T) {
 		want:  one(1),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, ps []Post) {
 			for i := range ps {
-				ps[i].Comments = mustQuery(t, ctx, db, scanComment,
+				ps[i].Comments = rowtest.MustQuery(t, ctx, db, scanComment,
 					"SELECT "+commentCols+" FROM comments WHERE post_id = $1 AND score >= $2 ORDER BY score DESC, body, id", ps[i].ID, 5)
 			}
 		},
@@ -315,7 +299,7 @@ func TestPreload_matchesNaiveLoop_keyTypes(t *testing.T) {
 		name: "many-to-many reverse, slice of structs", parents: tagsSQL, scan: scanTag, specs: specs("Posts"), want: one(1),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, ts []Tag) {
 			for i := range ts {
-				ts[i].Posts = mustQuery(t, ctx, db, scanPost,
+				ts[i].Posts = rowtest.MustQuery(t, ctx, db, scanPost,
 					"SELECT p.id, p.author_id, p.editor_id, p.title, p.score, p.published, p.created_at FROM posts p JOIN post_tags pt ON pt.post_id = p.id WHERE pt.tag_id = $1 ORDER BY p.id", ts[i].ID)
 			}
 		},
@@ -324,9 +308,9 @@ func TestPreload_matchesNaiveLoop_keyTypes(t *testing.T) {
 		name: "uuid keys", parents: "SELECT id, name FROM orgs ORDER BY id LIMIT $1", scan: scanOrg, specs: specs("Teams.Org"), want: counts(2, 2),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, os []Org) {
 			for i := range os {
-				os[i].Teams = mustQuery(t, ctx, db, scanTeam, "SELECT id, org_id, name FROM teams WHERE org_id = $1 ORDER BY id", os[i].ID)
+				os[i].Teams = rowtest.MustQuery(t, ctx, db, scanTeam, "SELECT id, org_id, name FROM teams WHERE org_id = $1 ORDER BY id", os[i].ID)
 				for j := range os[i].Teams {
-					os[i].Teams[j].Org = mustQueryOne(t, ctx, db, scanOrg, "SELECT id, name FROM orgs WHERE id = $1", os[i].Teams[j].OrgID)
+					os[i].Teams[j].Org = rowtest.MustQueryOne(t, ctx, db, scanOrg, "SELECT id, name FROM orgs WHERE id = $1", os[i].Teams[j].OrgID)
 				}
 			}
 		},
@@ -335,9 +319,9 @@ func TestPreload_matchesNaiveLoop_keyTypes(t *testing.T) {
 		name: "text keys", parents: "SELECT code, name FROM countries ORDER BY code LIMIT $1", scan: scanCountry, specs: specs("Cities.Country"), want: counts(2, 2),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, cs []Country) {
 			for i := range cs {
-				cs[i].Cities = mustQuery(t, ctx, db, scanCity, "SELECT id, country_code, name FROM cities WHERE country_code = $1 ORDER BY id", cs[i].Code)
+				cs[i].Cities = rowtest.MustQuery(t, ctx, db, scanCity, "SELECT id, country_code, name FROM cities WHERE country_code = $1 ORDER BY id", cs[i].Code)
 				for j := range cs[i].Cities {
-					cs[i].Cities[j].Country = mustQueryOne(t, ctx, db, scanCountry, "SELECT code, name FROM countries WHERE code = $1", cs[i].Code)
+					cs[i].Cities[j].Country = rowtest.MustQueryOne(t, ctx, db, scanCountry, "SELECT code, name FROM countries WHERE code = $1", cs[i].Code)
 				}
 			}
 		},
@@ -348,11 +332,11 @@ func TestPreload_matchesNaiveLoop_keyTypes(t *testing.T) {
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, os []Order) {
 			for i := range os {
 				o := &os[i]
-				o.Lines = mustQuery(t, ctx, db, scanOrderLine, "SELECT id, region, order_number, item, qty FROM order_lines WHERE region = $1 AND order_number = $2 ORDER BY id", o.Region, o.Number)
+				o.Lines = rowtest.MustQuery(t, ctx, db, scanOrderLine, "SELECT id, region, order_number, item, qty FROM order_lines WHERE region = $1 AND order_number = $2 ORDER BY id", o.Region, o.Number)
 				for j := range o.Lines {
-					o.Lines[j].Order = mustQueryOne(t, ctx, db, scanOrder, "SELECT region, number, customer FROM orders WHERE region = $1 AND number = $2", o.Region, o.Number)
+					o.Lines[j].Order = rowtest.MustQueryOne(t, ctx, db, scanOrder, "SELECT region, number, customer FROM orders WHERE region = $1 AND number = $2", o.Region, o.Number)
 				}
-				o.Products = mustQuery(t, ctx, db, scanProduct, "SELECT p.id, p.name FROM products p JOIN order_products op ON op.product_id = p.id WHERE op.region = $1 AND op.order_number = $2 ORDER BY p.id", o.Region, o.Number)
+				o.Products = rowtest.MustQuery(t, ctx, db, scanProduct, "SELECT p.id, p.name FROM products p JOIN order_products op ON op.product_id = p.id WHERE op.region = $1 AND op.order_number = $2 ORDER BY p.id", o.Region, o.Number)
 			}
 		},
 	}.run(t, db)
@@ -362,8 +346,8 @@ func TestPreload_matchesNaiveLoop_keyTypes(t *testing.T) {
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, os []Order) {
 			for i := range os {
 				o := &os[i]
-				o.Lines = mustQuery(t, ctx, db, scanOrderLine, "SELECT id, region, order_number, item, qty FROM order_lines WHERE region = $1 AND order_number = $2 ORDER BY qty DESC, id LIMIT 1", o.Region, o.Number)
-				o.Products = mustQuery(t, ctx, db, scanProduct, "SELECT p.id, p.name FROM products p JOIN order_products op ON op.product_id = p.id WHERE op.region = $1 AND op.order_number = $2 ORDER BY p.id LIMIT 2", o.Region, o.Number)
+				o.Lines = rowtest.MustQuery(t, ctx, db, scanOrderLine, "SELECT id, region, order_number, item, qty FROM order_lines WHERE region = $1 AND order_number = $2 ORDER BY qty DESC, id LIMIT 1", o.Region, o.Number)
+				o.Products = rowtest.MustQuery(t, ctx, db, scanProduct, "SELECT p.id, p.name FROM products p JOIN order_products op ON op.product_id = p.id WHERE op.region = $1 AND op.order_number = $2 ORDER BY p.id LIMIT 2", o.Region, o.Number)
 			}
 		},
 	}.run(t, db)
@@ -377,7 +361,7 @@ func TestPreload_matchesNaiveLoop_limitKeyTypes(t *testing.T) {
 		specs: []loader.Spec{loader.Path("Posts", loader.OrderBy("-score", "created_at"), loader.Limit(3))}, want: one(1),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, ts []Tag) {
 			for i := range ts {
-				ts[i].Posts = mustQuery(t, ctx, db, scanPost,
+				ts[i].Posts = rowtest.MustQuery(t, ctx, db, scanPost,
 					"SELECT p.id, p.author_id, p.editor_id, p.title, p.score, p.published, p.created_at FROM posts p JOIN post_tags pt ON pt.post_id = p.id WHERE pt.tag_id = $1 ORDER BY p.score DESC, p.created_at, p.id LIMIT 3", ts[i].ID)
 			}
 		},
@@ -387,9 +371,9 @@ func TestPreload_matchesNaiveLoop_limitKeyTypes(t *testing.T) {
 		specs: []loader.Spec{loader.Path("Teams", loader.OrderBy("-name"), loader.Limit(1)), loader.Path("Teams.Org")}, want: counts(2, 2),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, os []Org) {
 			for i := range os {
-				os[i].Teams = mustQuery(t, ctx, db, scanTeam, "SELECT id, org_id, name FROM teams WHERE org_id = $1 ORDER BY name DESC, id LIMIT 1", os[i].ID)
+				os[i].Teams = rowtest.MustQuery(t, ctx, db, scanTeam, "SELECT id, org_id, name FROM teams WHERE org_id = $1 ORDER BY name DESC, id LIMIT 1", os[i].ID)
 				for j := range os[i].Teams {
-					os[i].Teams[j].Org = mustQueryOne(t, ctx, db, scanOrg, "SELECT id, name FROM orgs WHERE id = $1", os[i].Teams[j].OrgID)
+					os[i].Teams[j].Org = rowtest.MustQueryOne(t, ctx, db, scanOrg, "SELECT id, name FROM orgs WHERE id = $1", os[i].Teams[j].OrgID)
 				}
 			}
 		},
@@ -399,7 +383,7 @@ func TestPreload_matchesNaiveLoop_limitKeyTypes(t *testing.T) {
 		specs: []loader.Spec{loader.Path("Cities", loader.OrderBy("-name"), loader.Limit(2))}, want: one(1),
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, cs []Country) {
 			for i := range cs {
-				cs[i].Cities = mustQuery(t, ctx, db, scanCity, "SELECT id, country_code, name FROM cities WHERE country_code = $1 ORDER BY name DESC, id LIMIT 2", cs[i].Code)
+				cs[i].Cities = rowtest.MustQuery(t, ctx, db, scanCity, "SELECT id, country_code, name FROM cities WHERE country_code = $1 ORDER BY name DESC, id LIMIT 2", cs[i].Code)
 			}
 		},
 	}.run(t, db)
@@ -410,11 +394,11 @@ func TestPreload_matchesNaiveLoop_limitKeyTypes(t *testing.T) {
 		naive: func(t testing.TB, ctx context.Context, db *orm.DB, os []Order) {
 			for i := range os {
 				o := &os[i]
-				o.Lines = mustQuery(t, ctx, db, scanOrderLine, "SELECT id, region, order_number, item, qty FROM order_lines WHERE region = $1 AND order_number = $2 ORDER BY item DESC, qty DESC, id LIMIT 2", o.Region, o.Number)
+				o.Lines = rowtest.MustQuery(t, ctx, db, scanOrderLine, "SELECT id, region, order_number, item, qty FROM order_lines WHERE region = $1 AND order_number = $2 ORDER BY item DESC, qty DESC, id LIMIT 2", o.Region, o.Number)
 				for j := range o.Lines {
-					o.Lines[j].Order = mustQueryOne(t, ctx, db, scanOrder, "SELECT region, number, customer FROM orders WHERE region = $1 AND number = $2", o.Region, o.Number)
+					o.Lines[j].Order = rowtest.MustQueryOne(t, ctx, db, scanOrder, "SELECT region, number, customer FROM orders WHERE region = $1 AND number = $2", o.Region, o.Number)
 				}
-				o.Products = mustQuery(t, ctx, db, scanProduct, "SELECT p.id, p.name FROM products p JOIN order_products op ON op.product_id = p.id WHERE op.region = $1 AND op.order_number = $2 ORDER BY p.name DESC, p.id LIMIT 1", o.Region, o.Number)
+				o.Products = rowtest.MustQuery(t, ctx, db, scanProduct, "SELECT p.id, p.name FROM products p JOIN order_products op ON op.product_id = p.id WHERE op.region = $1 AND op.order_number = $2 ORDER BY p.name DESC, p.id LIMIT 1", o.Region, o.Number)
 			}
 		},
 	}.run(t, db)

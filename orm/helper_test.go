@@ -115,3 +115,17 @@ func mustExec(t testing.TB, db *orm.DB, sql string, args ...any) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// mustAll runs query (a Select's All) under ormtest.AssertCounts, failing t unless it
+// sends exactly want, and returns its rows.
+func mustAll[T any](t testing.TB, ctx context.Context, want ormtest.Counts, query func(context.Context) ([]T, error)) []T {
+	t.Helper()
+	var rows []T
+	ormtest.AssertCounts(t, ctx, want, func(ctx context.Context) {
+		var err error
+		if rows, err = query(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return rows
+}

@@ -3,13 +3,12 @@ package orm_test
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"reflect"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/batchorm/batchorm/internal/rowtest"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
 )
@@ -148,53 +147,13 @@ func scanRemark(r pgx.CollectableRow) (Remark, error) {
 	return m, err
 }
 
-func queryRows[T any](t testing.TB, ctx context.Context, db *orm.DB, scan func(pgx.CollectableRow) (T, error), sql string, args ...any) []T {
-	t.Helper()
-	rows, err := db.Query(ctx, sql, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	out, err := pgx.CollectRows(rows, scan)
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	if out == nil {
-		out = []T{}
-	}
-	return out
-}
-
-func queryOne[T any](t testing.TB, ctx context.Context, db *orm.DB, scan func(pgx.CollectableRow) (T, error), sql string, args ...any) *T {
-	t.Helper()
-	out := queryRows(t, ctx, db, scan, sql, args...)
-	if len(out) == 0 {
-		return nil
-	}
-	return &out[0]
-}
-
 func naiveWriter(t testing.TB, ctx context.Context, db *orm.DB, id *int64) *Writer {
 	if id == nil {
 		return nil
 	}
-	return queryOne(t, ctx, db, scanWriter, "SELECT "+writerCols+" FROM writers WHERE id = $1", *id)
+	return rowtest.MustQueryOne(t, ctx, db, scanWriter, "SELECT "+writerCols+" FROM writers WHERE id = $1", *id)
 }
 
 func naiveBio(t testing.TB, ctx context.Context, db *orm.DB, writerID int64) *Bio {
-	return queryOne(t, ctx, db, scanBio, "SELECT "+bioCols+" FROM bios WHERE writer_id = $1", writerID)
-}
-
-// sameRows fails t with the first differing row when want != got.
-func sameRows[T any](t testing.TB, want, got []T) {
-	t.Helper()
-	if len(want) != len(got) {
-		t.Fatalf("want %d rows, got %d", len(want), len(got))
-	}
-	for i := range want {
-		if !reflect.DeepEqual(want[i], got[i]) {
-			w, _ := json.MarshalIndent(want[i], "", " ")
-			g, _ := json.MarshalIndent(got[i], "", " ")
-			t.Fatalf("row %d differs:\nwant %s\ngot  %s", i, w, g)
-		}
-	}
+	return rowtest.MustQueryOne(t, ctx, db, scanBio, "SELECT "+bioCols+" FROM bios WHERE writer_id = $1", writerID)
 }

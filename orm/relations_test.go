@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/batchorm/batchorm/internal/rowtest"
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
@@ -18,46 +19,34 @@ func TestSelect_Preload(t *testing.T) {
 	t.Parallel()
 	db := newRelDB(t)
 	ctx := testCtx(t)
-	want := queryRows(t, ctx, db, scanWriter, "SELECT "+writerCols+" FROM writers ORDER BY id")
+	want := rowtest.MustQuery(t, ctx, db, scanWriter, "SELECT "+writerCols+" FROM writers ORDER BY id")
 	for i := range want {
 		w := &want[i]
 		w.Bio = naiveBio(t, ctx, db, w.ID)
-		w.Articles = queryRows(t, ctx, db, scanArticle, "SELECT "+articleCols+" FROM articles WHERE writer_id = $1 ORDER BY id", w.ID)
+		w.Articles = rowtest.MustQuery(t, ctx, db, scanArticle, "SELECT "+articleCols+" FROM articles WHERE writer_id = $1 ORDER BY id", w.ID)
 		for j := range w.Articles {
 			a := &w.Articles[j]
-			a.Remarks = queryRows(t, ctx, db, scanRemark, "SELECT "+remarkCols+" FROM remarks WHERE article_id = $1 ORDER BY id", a.ID)
+			a.Remarks = rowtest.MustQuery(t, ctx, db, scanRemark, "SELECT "+remarkCols+" FROM remarks WHERE article_id = $1 ORDER BY id", a.ID)
 		}
 	}
-	var got []Writer
-	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 4, RoundTrips: 3}, func(ctx context.Context) {
-		var err error
-		got, err = orm.Query[Writer](db).OrderBy("id").Preload("Articles.Remarks", "Bio").All(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	sameRows(t, want, got)
+	got := mustAll(t, ctx, ormtest.Counts{Statements: 4, RoundTrips: 3},
+		orm.Query[Writer](db).OrderBy("id").Preload("Articles.Remarks", "Bio").All)
+	rowtest.RequireEqual(t, want, got)
 }
 
 func TestSelect_PreloadWith_andColumns(t *testing.T) {
 	t.Parallel()
 	db := newRelDB(t)
 	ctx := testCtx(t)
-	var got []Writer
-	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 2, RoundTrips: 2}, func(ctx context.Context) {
-		var err error
-		got, err = orm.Query[Writer](db).Columns("name").OrderBy("id").
-			PreloadWith(loader.Path("Articles", loader.Where("NOT draft"), loader.OrderBy("-rating"), loader.Limit(2))).All(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
+	got := mustAll(t, ctx, ormtest.Counts{Statements: 2, RoundTrips: 2},
+		orm.Query[Writer](db).Columns("name").OrderBy("id").
+			PreloadWith(loader.Path("Articles", loader.Where("NOT draft"), loader.OrderBy("-rating"), loader.Limit(2))).All)
 	for _, w := range got {
 		if w.ID == 0 {
 			t.Fatal("the key column must be selected for the preload")
 		}
-		want := queryRows(t, ctx, db, scanArticle, "SELECT "+articleCols+" FROM articles WHERE writer_id = $1 AND NOT draft ORDER BY rating DESC, id LIMIT 2", w.ID)
-		sameRows(t, want, w.Articles)
+		want := rowtest.MustQuery(t, ctx, db, scanArticle, "SELECT "+articleCols+" FROM articles WHERE writer_id = $1 AND NOT draft ORDER BY rating DESC, id LIMIT 2", w.ID)
+		rowtest.RequireEqual(t, want, w.Articles)
 	}
 }
 
@@ -81,7 +70,7 @@ func TestSelect_Join(t *testing.T) {
 	t.Parallel()
 	db := newRelDB(t)
 	ctx := testCtx(t)
-	want := queryRows(t, ctx, db, scanArticle, "SELECT "+articleCols+" FROM articles ORDER BY id")
+	want := rowtest.MustQuery(t, ctx, db, scanArticle, "SELECT "+articleCols+" FROM articles ORDER BY id")
 	var withReviewer []Article
 	for i := range want {
 		a := &want[i]
@@ -96,26 +85,14 @@ func TestSelect_Join(t *testing.T) {
 		t.Fatal("the data should have articles with and without a reviewer")
 	}
 	t.Run("LEFT JOIN: nested, the same table twice, nil when absent", func(t *testing.T) {
-		var got []Article
-		ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 1, RoundTrips: 1}, func(ctx context.Context) {
-			var err error
-			got, err = orm.Query[Article](db).Join("Writer.Bio", "Reviewer").OrderBy("id").All(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-		})
-		sameRows(t, want, got)
+		got := mustAll(t, ctx, ormtest.Counts{Statements: 1, RoundTrips: 1},
+			orm.Query[Article](db).Join("Writer.Bio", "Reviewer").OrderBy("id").All)
+		rowtest.RequireEqual(t, want, got)
 	})
 	t.Run("INNER JOIN leaves out rows without the related row", func(t *testing.T) {
-		var got []Article
-		ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 1, RoundTrips: 1}, func(ctx context.Context) {
-			var err error
-			got, err = orm.Query[Article](db).Join("Writer.Bio").InnerJoin("Reviewer").OrderBy("id").All(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-		})
-		sameRows(t, withReviewer, got)
+		got := mustAll(t, ctx, ormtest.Counts{Statements: 1, RoundTrips: 1},
+			orm.Query[Article](db).Join("Writer.Bio").InnerJoin("Reviewer").OrderBy("id").All)
+		rowtest.RequireEqual(t, withReviewer, got)
 	})
 	t.Run("Iter scans joined rows too", func(t *testing.T) {
 		var got []Article
@@ -125,7 +102,7 @@ func TestSelect_Join(t *testing.T) {
 			}
 			got = append(got, a)
 		}
-		sameRows(t, want, got)
+		rowtest.RequireEqual(t, want, got)
 	})
 }
 
@@ -147,7 +124,7 @@ func TestSelect_Join_whereAndOrderOnJoinedColumns(t *testing.T) {
 	if sql != wantSQL || !reflect.DeepEqual(args, []any{10}) {
 		t.Fatalf("ToSQL:\nwant %s\ngot  %s %v", wantSQL, sql, args)
 	}
-	wantIDs := queryRows(t, ctx, db, scanID, `SELECT a.id FROM articles a JOIN writers w ON w.id = a.writer_id JOIN writers r ON r.id = a.reviewer_id
+	wantIDs := rowtest.MustQuery(t, ctx, db, scanID, `SELECT a.id FROM articles a JOIN writers w ON w.id = a.writer_id JOIN writers r ON r.id = a.reviewer_id
 		WHERE w.id <= 10 ORDER BY r.name DESC, w.name, a.id`)
 	got, err := q.All(ctx)
 	if err != nil {
@@ -177,24 +154,18 @@ func TestSelect_Join_withPreload(t *testing.T) {
 	t.Parallel()
 	db := newRelDB(t)
 	ctx := testCtx(t)
-	want := queryRows(t, ctx, db, scanArticle, "SELECT "+articleCols+" FROM articles ORDER BY id")
+	want := rowtest.MustQuery(t, ctx, db, scanArticle, "SELECT "+articleCols+" FROM articles ORDER BY id")
 	for i := range want {
 		a := &want[i]
 		a.Writer = naiveWriter(t, ctx, db, &a.WriterID)
-		a.Remarks = queryRows(t, ctx, db, scanRemark, "SELECT "+remarkCols+" FROM remarks WHERE article_id = $1 ORDER BY id", a.ID)
+		a.Remarks = rowtest.MustQuery(t, ctx, db, scanRemark, "SELECT "+remarkCols+" FROM remarks WHERE article_id = $1 ORDER BY id", a.ID)
 		for j := range a.Remarks {
 			a.Remarks[j].Writer = naiveWriter(t, ctx, db, &a.Remarks[j].WriterID)
 		}
 	}
-	var got []Article
-	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 3, RoundTrips: 3}, func(ctx context.Context) {
-		var err error
-		got, err = orm.Query[Article](db).Join("Writer").Preload("Remarks.Writer").OrderBy("id").All(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	sameRows(t, want, got)
+	got := mustAll(t, ctx, ormtest.Counts{Statements: 3, RoundTrips: 3},
+		orm.Query[Article](db).Join("Writer").Preload("Remarks.Writer").OrderBy("id").All)
+	rowtest.RequireEqual(t, want, got)
 }
 
 func TestSelect_relations_badInput(t *testing.T) {

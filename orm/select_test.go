@@ -27,14 +27,8 @@ func TestSelect_All(t *testing.T) {
 	db := newDB(t)
 	ctx := testCtx(t)
 	seedUsers(t, db, 25)
-	var users []User
-	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 1, RoundTrips: 1}, func(ctx context.Context) {
-		var err error
-		users, err = orm.Query[User](db).Where(orm.Gt{"id": 5}).OrderBy("-id").Limit(10).All(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
+	users := mustAll(t, ctx, ormtest.Counts{Statements: 1, RoundTrips: 1},
+		orm.Query[User](db).Where(orm.Gt{"id": 5}).OrderBy("-id").Limit(10).All)
 	if len(users) != 10 {
 		t.Fatalf("got %d users", len(users))
 	}
