@@ -62,16 +62,25 @@ func BulkDelete[T any](ctx context.Context, db *DB, rows []T, opts ...bulk.Optio
 	return n, nil
 }
 
+// Set maps field or column names to what an UPDATE writes into them: a value, or an
+// expression from bulk.Expr ("age + ?"). It is [bulk.Set], named here so that the
+// front door needs no second import.
+type Set = bulk.Set
+
+// AllRows is the explicit "every row" condition of [Select.UpdateAll] and
+// [Select.DeleteAll], which refuse a query without Where: it is [bulk.AllRows].
+var AllRows = bulk.AllRows
+
 // UpdateAll sets the columns of set on every row the query's Where conditions match,
 // in one UPDATE, and returns the number of rows updated ([bulk.UpdateWhere]):
 //
-//	n, err := orm.Query[User](db).Where(orm.Eq{"team_id": 7}).UpdateAll(ctx, bulk.Set{"active": false})
+//	n, err := orm.Query[User](db).Where(orm.Eq{"team_id": 7}).UpdateAll(ctx, orm.Set{"active": false})
 //
 // A query without Where is refused with an error matching [bulk.ErrMissingWhere];
-// say Where(bulk.AllRows) to update every row. Set keys are checked against the model;
+// say Where(orm.AllRows) to update every row. Set keys are checked against the model;
 // an empty set is [bulk.ErrNothingToUpdate]. OrderBy, Limit, Offset, Columns, Join and
 // Preload do not apply to an UPDATE and are an error.
-func (q Select[T]) UpdateAll(ctx context.Context, set bulk.Set) (int64, error) {
+func (q Select[T]) UpdateAll(ctx context.Context, set Set) (int64, error) {
 	where, err := q.writeConditions("UpdateAll")
 	if err != nil {
 		return 0, err
@@ -85,7 +94,7 @@ func (q Select[T]) UpdateAll(ctx context.Context, set bulk.Set) (int64, error) {
 
 // UpdateAllReturning is [Select.UpdateAll] returning the updated rows, every column
 // read back, in no particular order.
-func (q Select[T]) UpdateAllReturning(ctx context.Context, set bulk.Set) ([]T, error) {
+func (q Select[T]) UpdateAllReturning(ctx context.Context, set Set) ([]T, error) {
 	where, err := q.writeConditions("UpdateAllReturning")
 	if err != nil {
 		return nil, err
@@ -99,7 +108,7 @@ func (q Select[T]) UpdateAllReturning(ctx context.Context, set bulk.Set) ([]T, e
 
 // DeleteAll deletes every row the query's Where conditions match, in one DELETE, and
 // returns the number of rows deleted ([bulk.DeleteWhere]). As with [Select.UpdateAll],
-// a query without Where is refused unless it says Where(bulk.AllRows).
+// a query without Where is refused unless it says Where(orm.AllRows).
 func (q Select[T]) DeleteAll(ctx context.Context) (int64, error) {
 	where, err := q.writeConditions("DeleteAll")
 	if err != nil {

@@ -110,7 +110,7 @@ func TestSelect_UpdateAll(t *testing.T) {
 	if err != nil || len(back) != 10 || back[0].Team != 12 {
 		t.Fatalf("returned %+v: %v", back, err)
 	}
-	n, err := orm.Query[BulkAccount](db).Where(bulk.AllRows).UpdateAll(ctx, bulk.Set{"active": true})
+	n, err := orm.Query[BulkAccount](db).Where(orm.AllRows).UpdateAll(ctx, orm.Set{"active": true})
 	if err != nil || n != 30 {
 		t.Fatalf("updated %d: %v", n, err)
 	}

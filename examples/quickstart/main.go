@@ -172,7 +172,7 @@ func run(ctx context.Context) error {
 	sent(qlog)
 
 	sctx, qlog = step("5. UpdateAll: books before 1960 go out of print, 1 UPDATE whatever the number of rows")
-	n, err := orm.Query[Book](db).Where(orm.Lt{"year": 1960}).UpdateAll(sctx, bulk.Set{"in_print": false})
+	n, err := orm.Query[Book](db).Where(orm.Lt{"year": 1960}).UpdateAll(sctx, orm.Set{"in_print": false})
 	if err != nil {
 		return err
 	}

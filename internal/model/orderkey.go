@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"strings"
+	"unicode"
 )
 
 // OrderKey is one sort key as a caller wrote it, parsed but not yet resolved against a
@@ -56,9 +57,9 @@ func OrderSuffix(desc, nullsFirst bool) string {
 // refused here.
 func ParseOrderKey(key string) (OrderKey, error) {
 	key = strings.TrimSpace(key)
-	if !strings.ContainsAny(key, " \t\n") { // a bare name, the common case
+	if strings.IndexFunc(key, unicode.IsSpace) < 0 { // a bare name, the common case
 		name, desc := strings.CutPrefix(key, "-")
-		if name == "" {
+		if name == "" || name[0] == '-' {
 			return OrderKey{}, errors.New("malformed sort key")
 		}
 		return OrderKey{Name: name, Desc: desc}, nil
@@ -66,7 +67,7 @@ func ParseOrderKey(key string) (OrderKey, error) {
 	f := strings.Fields(key)
 	name, desc := strings.CutPrefix(f[0], "-")
 	k := OrderKey{Name: name, Desc: desc}
-	if name == "" {
+	if name == "" || name[0] == '-' {
 		return OrderKey{}, errors.New("malformed sort key")
 	}
 	rest := f[1:]

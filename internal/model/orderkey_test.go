@@ -1,7 +1,9 @@
 package model_test
 
 import (
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/batchorm/batchorm/internal/model"
 )
@@ -55,4 +57,26 @@ func TestOrderSuffix(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", c.key, got, c.want)
 		}
 	}
+}
+
+// FuzzParseOrderKey: any input parses or is refused without a panic, and a parsed key
+// written back as OrderBy syntax parses to the same key.
+func FuzzParseOrderKey(f *testing.F) {
+	for _, s := range []string{"name", "-created_at", "name DESC", "score asc nulls first", "-score NULLS LAST", "a b c", "- x", "x nulls", "\tx\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		k, err := model.ParseOrderKey(key)
+		if err != nil {
+			return
+		}
+		if k.Name == "" || strings.IndexFunc(k.Name, unicode.IsSpace) >= 0 {
+			t.Fatalf("%q parsed to bad name %q", key, k.Name)
+		}
+		again := k.Name + model.OrderSuffix(k.Desc, k.NullsFirst())
+		k2, err := model.ParseOrderKey(again)
+		if err != nil || k2.Name != k.Name || k2.Desc != k.Desc || k2.NullsFirst() != k.NullsFirst() {
+			t.Fatalf("%q -> %+v -> %q -> %+v, %v", key, k, again, k2, err)
+		}
+	})
 }
