@@ -3,9 +3,13 @@ package orm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/batchorm/batchorm/internal/dbx"
 	"github.com/batchorm/batchorm/internal/model"
 )
 
@@ -91,11 +95,18 @@ func (p *Plan) String() string {
 // ExplainOption configures [Explain].
 type ExplainOption func(*explainOptions)
 
-type explainOptions struct{ analyze bool }
+type explainOptions struct{ analyze, preferIndexes bool }
 
 // Analyze runs the statement (EXPLAIN ANALYZE) so the plan carries actual rows and
 // times. Only use it on statements that are safe to run: it executes them.
 func Analyze() ExplainOption { return func(o *explainOptions) { o.analyze = true } }
+
+// PreferIndexes plans the statement as if its tables were too large to scan whole:
+// inside a transaction that is rolled back, with SET LOCAL enable_seqscan = off, so
+// PostgreSQL picks an index wherever one can serve the statement. A Seq Scan left in
+// that plan means no index can: the check a test wants on a small test table, where
+// the planner would rightly scan anyway. It costs a BEGIN, a SET and a ROLLBACK.
+func PreferIndexes() ExplainOption { return func(o *explainOptions) { o.preferIndexes = true } }
 
 // Explain returns PostgreSQL's plan for sql with args.
 func Explain(ctx context.Context, db Querier, sql string, args []any, opts ...ExplainOption) (*Plan, error) {
@@ -103,6 +114,31 @@ func Explain(ctx context.Context, db Querier, sql string, args []any, opts ...Ex
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.preferIndexes {
+		var plan *Plan
+		err := dbx.InTx(ctx, db, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+				return fmt.Errorf("orm: explain: %w", err)
+			}
+			var err error
+			plan, err = explain(ctx, tx, sql, args, o)
+			if err != nil {
+				return err
+			}
+			return errRollback
+		})
+		if err != nil && !errors.Is(err, errRollback) {
+			return nil, err
+		}
+		return plan, nil
+	}
+	return explain(ctx, db, sql, args, o)
+}
+
+// errRollback ends a transaction that must leave nothing behind.
+var errRollback = errors.New("orm: rollback")
+
+func explain(ctx context.Context, db Querier, sql string, args []any, o explainOptions) (*Plan, error) {
 	prefix := "EXPLAIN (FORMAT JSON) "
 	if o.analyze {
 		prefix = "EXPLAIN (ANALYZE, FORMAT JSON) "

@@ -1,12 +1,14 @@
 package orm_test
 
 import (
+	"context"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/orm/ormtest"
 )
 
 func TestSelect_Explain(t *testing.T) {
@@ -49,5 +51,34 @@ func TestSelect_Explain(t *testing.T) {
 	}
 	if !reflect.DeepEqual(idx, want) {
 		t.Errorf("indexes %+v", idx)
+	}
+}
+
+// PreferIndexes shows what an index can serve even on a table small enough to scan,
+// and leaves nothing behind: the setting is rolled back with its transaction.
+func TestExplain_preferIndexes(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx := testCtx(t)
+	seedUsers(t, db, 10) // a table this small is scanned whatever its indexes
+	mustExec(t, db, "ANALYZE users")
+	byEmail := orm.Query[User](db).Where(orm.Eq{"email": "x@example.com"})
+	plan, err := byEmail.Explain(ctx)
+	if err != nil || len(plan.SeqScans()) == 0 {
+		t.Fatalf("small table: want a seq scan, got %v:\n%s", err, plan)
+	}
+	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 2, RoundTrips: 2, TxStatements: 2}, func(ctx context.Context) {
+		plan, err = byEmail.Explain(ctx, orm.PreferIndexes())
+	})
+	if err != nil || len(plan.SeqScans()) != 0 || !slices.Contains(plan.Indexes(), "users_email_key") {
+		t.Fatalf("PreferIndexes: want users_email_key, got %v:\n%s", err, plan)
+	}
+	plan, err = orm.Query[User](db).Where(orm.Eq{"name": "user00003"}).Explain(ctx, orm.PreferIndexes())
+	if err != nil || !slices.Equal(plan.SeqScans(), []string{"users"}) {
+		t.Fatalf("no index on name: want a seq scan left, got %v:\n%s", err, plan)
+	}
+	var setting string
+	if err := db.QueryRow(ctx, "SHOW enable_seqscan").Scan(&setting); err != nil || setting != "on" {
+		t.Fatalf("enable_seqscan after PreferIndexes: %q, %v", setting, err)
 	}
 }

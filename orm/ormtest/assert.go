@@ -2,6 +2,7 @@ package ormtest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/batchorm/batchorm/orm"
@@ -46,4 +47,28 @@ func AssertCounts(t testing.TB, ctx context.Context, want Counts, fn func(ctx co
 		t.Errorf("ormtest: want %+v, got %+v: %s", want, got, log)
 	}
 	return log
+}
+
+// Explainer is a query that can explain its statement; orm.Select[T] is one.
+type Explainer interface {
+	Explain(ctx context.Context, opts ...orm.ExplainOption) (*orm.Plan, error)
+}
+
+// AssertIndexed fails t unless an index can serve every table q's statement reads: q
+// is explained with [orm.PreferIndexes], as if the tables were too large to scan, and
+// a Seq Scan left in the plan means no index fits its conditions or order. Small test
+// tables do not hide a missing index this way. Preloads are separate statements
+// (indexed = ANY lookups when the foreign key has an index) and are not checked. It
+// returns the plan.
+func AssertIndexed(t testing.TB, ctx context.Context, q Explainer) *orm.Plan {
+	t.Helper()
+	plan, err := q.Explain(ctx, orm.PreferIndexes())
+	if err != nil {
+		t.Errorf("ormtest: explain: %v", err)
+		return nil
+	}
+	if scans := plan.SeqScans(); len(scans) > 0 {
+		t.Errorf("ormtest: no index serves the query on %s:\n%s", strings.Join(scans, ", "), plan)
+	}
+	return plan
 }

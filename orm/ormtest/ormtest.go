@@ -26,6 +26,12 @@
 // [AssertStatements] fails the test, listing every statement sent, unless the function
 // sends exactly the expected number of data statements, in the spirit of Django's
 // assertNumQueries.
+//
+// # Checking indexes
+//
+// [AssertIndexed] fails the test unless an index can serve a query: it is explained
+// as if its tables were too large to scan (orm.PreferIndexes), so a missing index
+// shows on a small test table too.
 package ormtest
 
 import (

@@ -109,3 +109,33 @@ func TestNew_isolatedDatabases(t *testing.T) {
 		t.Fatalf("databases share rows: %d %v", n, err)
 	}
 }
+
+func TestAssertIndexed(t *testing.T) {
+	t.Parallel()
+	db := ormtest.New(t, ormtest.Schema(`CREATE TABLE notes (id bigserial PRIMARY KEY, author text NOT NULL, body text NOT NULL);
+		CREATE INDEX notes_author_id_idx ON notes (author, id);
+		INSERT INTO notes (author, body) SELECT 'a' || (g % 3), 'x' FROM generate_series(1, 20) g`))
+	ctx := ctxFor(t)
+	rec := &recorder{TB: t}
+	plan := ormtest.AssertIndexed(rec, ctx, orm.Query[note](db).Where(orm.Eq{"author": "a1"}).OrderBy("id"))
+	if len(rec.errors) != 0 || plan == nil || len(plan.Indexes()) == 0 {
+		t.Fatalf("indexed query: %q\n%s", rec.errors, plan)
+	}
+	rec = &recorder{TB: t}
+	ormtest.AssertIndexed(rec, ctx, orm.Query[note](db).Where(orm.Eq{"body": "x"}))
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "no index serves the query on notes") ||
+		!strings.Contains(rec.errors[0], "Seq Scan on notes") {
+		t.Fatalf("unindexed query: %q", rec.errors)
+	}
+	rec = &recorder{TB: t}
+	ormtest.AssertIndexed(rec, ctx, orm.Query[note](db).OrderBy("nope"))
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], `unknown column "nope"`) {
+		t.Fatalf("bad query: %q", rec.errors)
+	}
+}
+
+type note struct {
+	ID     int64
+	Author string
+	Body   string
+}
