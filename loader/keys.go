@@ -100,6 +100,29 @@ func (n *node) setKeys() error {
 
 func oneParam[K any](keys []K) []any { return []any{keys} }
 
+// sampleKeys returns the key parameters for one key of zero values, in the Go types
+// Load sends (see setKeys), for planning the statement without parents.
+func (n *node) sampleKeys() []any {
+	ok := n.rel.OwnerKey
+	if len(ok) > 1 {
+		out := make([]any, len(ok))
+		for i, c := range ok {
+			out[i] = []any{reflect.Zero(model.KeyType(c.Type)).Interface()}
+		}
+		return out
+	}
+	switch kt := model.KeyType(ok[0].Type); {
+	case kt == reflect.TypeFor[int64]():
+		return []any{[]int64{0}}
+	case kt == reflect.TypeFor[string]():
+		return []any{[]string{""}}
+	case isByte16(kt):
+		return []any{[][16]byte{{}}}
+	default:
+		return []any{[]any{reflect.Zero(kt).Interface()}}
+	}
+}
+
 func isByte16(t reflect.Type) bool {
 	return t.Kind() == reflect.Array && t.Len() == 16 && t.Elem().Kind() == reflect.Uint8
 }

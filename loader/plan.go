@@ -109,6 +109,9 @@ type Statement struct {
 	SQL       string // the statement text, which does not depend on the number of parents
 	KeyParams int    // the first KeyParams arguments are key arrays, filled in by Load
 	Args      []any  // the arguments, with nil in place of the key arrays
+	// SampleArgs are Args with one key of zero values in each key array: what EXPLAIN
+	// needs to plan the statement as Load sends it.
+	SampleArgs []any
 }
 
 // Statements returns the statement of every edge of the plan, parents before
@@ -116,9 +119,11 @@ type Statement struct {
 func (p *Plan) Statements() []Statement {
 	out := make([]Statement, 0, len(p.all))
 	for _, n := range p.all {
+		sample := append([]any(nil), n.st.args...)
+		copy(sample, n.sampleKeys())
 		out = append(out, Statement{
 			Path: n.path, Depth: n.depth, SQL: n.st.sql, KeyParams: n.st.nkeys,
-			Args: append([]any(nil), n.st.args...),
+			Args: append([]any(nil), n.st.args...), SampleArgs: sample,
 		})
 	}
 	return out

@@ -148,6 +148,8 @@ func TestPlan_Statements(t *testing.T) {
 				t.Fatalf("want %d statements, got %d: %+v", len(tt.want), len(got), got)
 			}
 			for i := range got {
+				checkSampleArgs(t, got[i])
+				got[i].SampleArgs = nil
 				if !reflect.DeepEqual(got[i], tt.want[i]) {
 					t.Errorf("statement %d:\nwant %+v\ngot  %+v", i, tt.want[i], got[i])
 				}
@@ -244,4 +246,51 @@ func TestJoinPlan_Column(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkSampleArgs checks that st's SampleArgs are its Args with a one-key array in
+// place of each key array.
+func checkSampleArgs(t *testing.T, st loader.Statement) {
+	t.Helper()
+	if len(st.SampleArgs) != len(st.Args) || !reflect.DeepEqual(st.SampleArgs[st.KeyParams:], st.Args[st.KeyParams:]) {
+		t.Fatalf("%s: SampleArgs %v for Args %v", st.Path, st.SampleArgs, st.Args)
+	}
+	for _, a := range st.SampleArgs[:st.KeyParams] {
+		if v := reflect.ValueOf(a); v.Kind() != reflect.Slice || v.Len() != 1 {
+			t.Fatalf("%s: sample key array %#v", st.Path, a)
+		}
+	}
+}
+
+// Every kind of statement plans with its SampleArgs: the sample keys encode as the
+// key types PostgreSQL expects (integers, uuid, text, composite keys, the link table
+// of many-to-many, the lateral Limit form and the window form).
+func TestPlan_SampleArgsPlan(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx := testCtx(t)
+	for name, p := range map[string]*loader.Plan{
+		"users": mustPlan(t, mustModel[User](t), loader.Path("Posts.Tags", loader.Limit(2)), loader.Path("Posts.Comments"),
+			loader.Path("Manager"), loader.Path("Profile"), loader.Path("Reports", loader.Limit(1))),
+		"tags":      mustPlan(t, mustModel[Tag](t), loader.Path("Posts", loader.Limit(3))),
+		"orgs":      mustPlan(t, mustModel[Org](t), loader.Path("Teams", loader.Limit(1)), loader.Path("Teams.Org")),
+		"countries": mustPlan(t, mustModel[Country](t), loader.Path("Cities", loader.Limit(2)), loader.Path("Cities.Country")),
+		"orders":    mustPlan(t, mustModel[Order](t), loader.Path("Lines", loader.Limit(2)), loader.Path("Products", loader.Limit(1))),
+	} {
+		for _, st := range p.Statements() {
+			var plan []byte
+			if err := db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+st.SQL, st.SampleArgs...).Scan(&plan); err != nil {
+				t.Errorf("%s %s: %v\n%s", name, st.Path, err, st.SQL)
+			}
+		}
+	}
+}
+
+func mustPlan(t *testing.T, m *model.Model, specs ...loader.Spec) *loader.Plan {
+	t.Helper()
+	p, err := loader.NewPlan(m, specs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

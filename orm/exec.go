@@ -24,15 +24,24 @@ func (q Select[T]) querier() (Querier, error) {
 	return q.db.q, nil
 }
 
+// ready builds q and returns it with the querier to send it on.
+func (q Select[T]) ready() (*built, Querier, error) {
+	b, err := q.build()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := q.querier()
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, db, nil
+}
+
 // All runs the query and returns every row, with the preloads loaded (one statement per
 // relation edge, siblings pipelined). The number of statements does not depend on the
 // number of rows: 1 plus one round trip per preload depth.
 func (q Select[T]) All(ctx context.Context) ([]T, error) {
-	b, err := q.build()
-	if err != nil {
-		return nil, err
-	}
-	db, err := q.querier()
+	b, db, err := q.ready()
 	if err != nil {
 		return nil, err
 	}

@@ -158,15 +158,46 @@ func explain(ctx context.Context, db Querier, sql string, args []any, o explainO
 // Explain returns PostgreSQL's plan for the query (its main statement; preloads are
 // separate statements, each an indexed = ANY lookup).
 func (q Select[T]) Explain(ctx context.Context, opts ...ExplainOption) (*Plan, error) {
-	b, err := q.build()
-	if err != nil {
-		return nil, err
-	}
-	db, err := q.querier()
+	b, db, err := q.ready()
 	if err != nil {
 		return nil, err
 	}
 	return Explain(ctx, db, b.sql, b.args, opts...)
+}
+
+// StatementPlan is the plan of one statement a query sends.
+type StatementPlan struct {
+	Path string // "" for the query's own statement, else the preload path ("Posts.Tags")
+	SQL  string
+	Plan *Plan
+}
+
+// ExplainAll returns the plans of every statement the query sends: its own first,
+// then each preload edge's, planned with one sample key (zero values) in place of the
+// parents' keys. It sends one EXPLAIN per statement (plus BEGIN, SET and ROLLBACK
+// each with [PreferIndexes]); with [Analyze] the preload statements run on that
+// sample key.
+func (q Select[T]) ExplainAll(ctx context.Context, opts ...ExplainOption) ([]StatementPlan, error) {
+	b, db, err := q.ready()
+	if err != nil {
+		return nil, err
+	}
+	plan, err := Explain(ctx, db, b.sql, b.args, opts...)
+	if err != nil {
+		return nil, err
+	}
+	out := []StatementPlan{{SQL: b.sql, Plan: plan}}
+	if b.plan == nil {
+		return out, nil
+	}
+	for _, st := range b.plan.Statements() {
+		plan, err := Explain(ctx, db, st.SQL, st.SampleArgs, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("orm: preload %s: %w", st.Path, err)
+		}
+		out = append(out, StatementPlan{Path: st.Path, SQL: st.SQL, Plan: plan})
+	}
+	return out, nil
 }
 
 // Index describes one index of a model's table.

@@ -77,6 +77,11 @@ func TestExplain_preferIndexes(t *testing.T) {
 	if err != nil || !slices.Equal(plan.SeqScans(), []string{"users"}) {
 		t.Fatalf("no index on name: want a seq scan left, got %v:\n%s", err, plan)
 	}
+	plans, err := byEmail.Preload("Posts").ExplainAll(ctx, orm.Analyze())
+	if err != nil || len(plans) != 2 || plans[0].Path != "" || plans[1].Path != "Posts" ||
+		!strings.Contains(plans[1].SQL, `"posts"."user_id" = ANY($1)`) || plans[1].Plan.ExecutionTime <= 0 {
+		t.Fatalf("ExplainAll: %v %+v", err, plans)
+	}
 	var setting string
 	if err := db.QueryRow(ctx, "SHOW enable_seqscan").Scan(&setting); err != nil || setting != "on" {
 		t.Fatalf("enable_seqscan after PreferIndexes: %q, %v", setting, err)

@@ -29,9 +29,10 @@
 //
 // # Checking indexes
 //
-// [AssertIndexed] fails the test unless an index can serve a query: it is explained
-// as if its tables were too large to scan (orm.PreferIndexes), so a missing index
-// shows on a small test table too.
+// [AssertIndexed] fails the test unless an index can serve a query and each of its
+// preloads: they are explained as if their tables were too large to scan
+// (orm.PreferIndexes), so a missing index, such as a foreign key without one, shows
+// on a small test table too.
 package ormtest
 
 import (

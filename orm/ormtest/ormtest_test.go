@@ -3,6 +3,7 @@ package ormtest_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,14 +113,40 @@ func TestNew_isolatedDatabases(t *testing.T) {
 
 func TestAssertIndexed(t *testing.T) {
 	t.Parallel()
-	db := ormtest.New(t, ormtest.Schema(`CREATE TABLE notes (id bigserial PRIMARY KEY, author text NOT NULL, body text NOT NULL);
-		CREATE INDEX notes_author_id_idx ON notes (author, id);
-		INSERT INTO notes (author, body) SELECT 'a' || (g % 3), 'x' FROM generate_series(1, 20) g`))
+	db := ormtest.New(t, ormtest.Schema(`CREATE TABLE authors (id bigserial PRIMARY KEY, name text NOT NULL);
+		CREATE TABLE notes (id bigserial PRIMARY KEY, author_id bigint NOT NULL REFERENCES authors, body text NOT NULL);
+		CREATE INDEX authors_name_id_idx ON authors (name, id);
+		INSERT INTO authors (name) SELECT 'a' || g FROM generate_series(1, 5) g;
+		INSERT INTO notes (author_id, body) SELECT 1 + g % 5, 'x' FROM generate_series(1, 20) g`))
 	ctx := ctxFor(t)
+	byName := orm.Query[author](db).Where(orm.Eq{"name": "a1"}).OrderBy("id")
+
 	rec := &recorder{TB: t}
-	plan := ormtest.AssertIndexed(rec, ctx, orm.Query[note](db).Where(orm.Eq{"author": "a1"}).OrderBy("id"))
-	if len(rec.errors) != 0 || plan == nil || len(plan.Indexes()) == 0 {
-		t.Fatalf("indexed query: %q\n%s", rec.errors, plan)
+	plans := ormtest.AssertIndexed(rec, ctx, byName)
+	if len(rec.errors) != 0 || len(plans) != 1 || len(plans[0].Plan.Indexes()) == 0 {
+		t.Fatalf("indexed query: %q\n%v", rec.errors, plans)
+	}
+
+	// notes.author_id has no index: the preload would scan notes for every load.
+	rec = &recorder{TB: t}
+	ormtest.AssertIndexed(rec, ctx, byName.Preload("Notes"))
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "no index serves preload Notes on notes") {
+		t.Fatalf("preload without an index: %q", rec.errors)
+	}
+	if _, err := db.Exec(ctx, "CREATE INDEX notes_author_id_idx ON notes (author_id)"); err != nil {
+		t.Fatal(err)
+	}
+	rec = &recorder{TB: t}
+	plans = ormtest.AssertIndexed(rec, ctx, byName.Preload("Notes"))
+	if len(rec.errors) != 0 || len(plans) != 2 || plans[1].Path != "Notes" || !slices.Contains(plans[1].Plan.Indexes(), "notes_author_id_idx") {
+		t.Fatalf("indexed preload: %q\n%v", rec.errors, plans)
+	}
+
+	// An index that serves part of the conditions passes; the rest filters its rows.
+	rec = &recorder{TB: t}
+	plans = ormtest.AssertIndexed(rec, ctx, orm.Query[author](db).Where(orm.Gt{"id": 0}).Where("name || '' = ?", "a1"))
+	if len(rec.errors) != 0 || plans[0].Plan.Root.Filter == "" {
+		t.Fatalf("primary key range: %q\n%v", rec.errors, plans)
 	}
 	rec = &recorder{TB: t}
 	ormtest.AssertIndexed(rec, ctx, orm.Query[note](db).Where(orm.Eq{"body": "x"}))
@@ -134,8 +161,14 @@ func TestAssertIndexed(t *testing.T) {
 	}
 }
 
+type author struct {
+	ID    int64
+	Name  string
+	Notes []note `orm:"has-many"`
+}
+
 type note struct {
-	ID     int64
-	Author string
-	Body   string
+	ID       int64
+	AuthorID int64
+	Body     string
 }
