@@ -71,7 +71,8 @@
 // alone, or one whose order columns run the other way, reads each parent's children
 // and sorts them, as the window did. Without any index on the foreign key every
 // parent scans the table, far slower than the window's single scan: index the foreign
-// keys you preload with a Limit. For many-to-many the order columns are the target's,
+// keys you preload with a Limit (ormtest.AssertIndexed fails a test when a preload has
+// no index to use). For many-to-many the order columns are the target's,
 // so each parent's links are read and joined before the LIMIT, except in the default
 // order (the target's key), which a link-table key on (owner, target) yields already
 // sorted: n links per parent. The statement matches the key with BETWEEN $k AND $k
