@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
 
-	"github.com/batchorm/batchorm/internal/sqlb"
 	"github.com/batchorm/batchorm/paginate"
 )
 
@@ -40,8 +38,7 @@ func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (paginate
 	if err != nil {
 		return paginate.Page[T]{}, fmt.Errorf("orm: Paginate: %w", err)
 	}
-	cond, args := p.Where(q.m.Table)
-	b, err := q.pageQuery(p.Keys(), p.Limit(), 0, cond, args)
+	b, err := q.pageQuery(p.Keys(), p.Limit(), 0, p)
 	if err != nil {
 		return paginate.Page[T]{}, err
 	}
@@ -79,7 +76,7 @@ func (q Select[T]) PaginateOffset(ctx context.Context, req paginate.OffsetReques
 	if err != nil {
 		return paginate.OffsetPage[T]{}, fmt.Errorf("orm: PaginateOffset: %w", err)
 	}
-	b, err := q.pageQuery(p.Keys(), p.Limit(), p.Offset(), "", nil)
+	b, err := q.pageQuery(p.Keys(), p.Limit(), p.Offset(), nil)
 	if err != nil {
 		return paginate.OffsetPage[T]{}, err
 	}
@@ -166,18 +163,16 @@ func (q Select[T]) pageOrder(given paginate.Order) (paginate.Order, error) {
 }
 
 // pageQuery builds q as one page: ordered by keys, with limit, offset and the keyset
-// condition, selecting the sort columns even when Columns restricts the list.
-func (q Select[T]) pageQuery(keys []paginate.Key, limit int, offset int64, cond string, args []any) (*built, error) {
+// condition of keyset (nil for an offset page), selecting the sort columns even when
+// Columns restricts the list.
+func (q Select[T]) pageQuery(keys []paginate.Key, limit int, offset int64, keyset *paginate.Plan) (*built, error) {
 	pq := q
 	pq.order = make([]string, len(keys))
 	names := make([]string, len(keys))
 	for i, k := range keys {
 		pq.order[i], names[i] = k.String(), k.Column
 	}
-	pq.limit, pq.offset = int64(limit), offset
-	if cond != "" {
-		pq.where = append(slices.Clip(q.where), sqlb.Expr{SQL: cond, Args: args})
-	}
+	pq.limit, pq.offset, pq.keyset = int64(limit), offset, keyset
 	if len(q.cols) > 0 {
 		pq = pq.Columns(names...)
 	}

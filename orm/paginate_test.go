@@ -141,7 +141,12 @@ func TestSelect_Paginate_whereJoinPreload(t *testing.T) {
 				Where("rank IS NULL OR rank <> ? OR page_articles.id < ?", 1, 40). // an OR: the keyset condition must not bind to its last term
 				OrderBy(rank, "title").
 				Join("Author").Preload("Comments")
-			walkArticles(t, ctx, q, want)
+			log := ormtest.Record(ctx, func(ctx context.Context) { walkArticles(t, ctx, q, want) })
+			// Where NULL ranks follow a non-NULL cursor (forward with NULLS LAST, backward
+			// with NULLS FIRST) a page is a UNION ALL of the two index ranges.
+			if unions := strings.Count(strings.Join(log.SQL(), "\n"), "UNION ALL"); unions == 0 {
+				t.Fatalf("%d statements with UNION ALL:\n%s", unions, log)
+			}
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/batchorm/batchorm/internal/model"
 	"github.com/batchorm/batchorm/internal/sqlb"
 	"github.com/batchorm/batchorm/loader"
+	"github.com/batchorm/batchorm/paginate"
 )
 
 // Select is an immutable SELECT over the model T. Every method returns a new Select and
@@ -33,6 +34,7 @@ type Select[T any] struct {
 	cols     []string
 	joins    []loader.JoinSpec
 	preloads []loader.Spec
+	keyset   *paginate.Plan // set by Paginate: the page's keyset condition
 }
 
 // Query starts a SELECT over the model T on db. db may be nil for a query that is only
@@ -181,6 +183,10 @@ func (q Select[T]) build() (*built, error) {
 	if st.OrderBy, err = q.orderSQL(b.join); err != nil {
 		return nil, err
 	}
+	if q.keyset != nil {
+		conds, args := q.keyset.Branches(q.m.Table)
+		st.AndBranches(conds, args, func() []string { return q.keyset.OrderByPosition(columnPosition(b.cols)) })
+	}
 	if b.sql, b.args, err = st.ToSQL(); err != nil {
 		return nil, fmt.Errorf("orm: render: %w", err)
 	}
@@ -249,6 +255,14 @@ func (q Select[T]) orderSQL(jp *loader.JoinPlan) ([]string, error) {
 		out = append(out, col+model.OrderSuffix(k.Desc, k.NullsFirst()))
 	}
 	return out, nil
+}
+
+// columnPosition returns the 1-based position of a column, by name, among cols (the
+// head of the select list).
+func columnPosition(cols []*model.Column) func(name string) int {
+	return func(name string) int {
+		return 1 + slices.IndexFunc(cols, func(c *model.Column) bool { return c.Name == name })
+	}
 }
 
 // resolver turns field names into quoted, qualified column references.

@@ -41,11 +41,16 @@
 //	"created_at" <= $1 AND ("created_at" < $2 OR ("created_at" = $3 AND "title" > $4) OR ...)
 //
 // Nullable sort columns (pointers, sql.Null*, pgtype types) are supported: NULLs sort
-// where PostgreSQL puts them by default, last ascending and first descending, and the
-// condition places them explicitly (IS NULL / IS NOT NULL terms), so rows with NULL keys
-// are reached like any other. Nullability comes from the Go type, so give NOT NULL
-// columns non-pointer types: the row-value form needs NOT NULL keys. The page fetches Limit+1 rows to learn whether another
-// page follows; there is no COUNT. Paging backward ([Request.Before]) reverses the
+// where PostgreSQL puts them by default, last ascending and first descending, or where
+// a key's NULLS FIRST / NULLS LAST says, and the condition places them explicitly
+// (IS NULL / IS NOT NULL terms), so rows with NULL keys are reached like any other.
+// Where the NULLs of the first key follow a non-NULL cursor value, the rows after it
+// are two ranges of the index (the values, then the NULLs), so the page is sent as one
+// SELECT per range joined by UNION ALL, each an index range scan from the cursor
+// ([Plan.Branches]); deep pages stay as cheap as the first. Nullability comes from the
+// Go type, so give NOT NULL columns non-pointer types: the row-value form needs NOT
+// NULL keys. The page fetches Limit+1 rows to learn whether another page follows;
+// there is no COUNT unless [Request.Count] asks for one. Paging backward ([Request.Before]) reverses the
 // comparison and the ORDER BY, then the items are put back in order.
 //
 // # Cursors

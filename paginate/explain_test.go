@@ -2,6 +2,7 @@ package paginate_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -82,14 +83,75 @@ func TestKeyset_explain_deepPageUsesIndex(t *testing.T) {
 }
 
 type planNode struct {
-	NodeType  string     `json:"Node Type"`
-	IndexName string     `json:"Index Name"`
-	Plans     []planNode `json:"Plans"`
+	NodeType    string     `json:"Node Type"`
+	IndexName   string     `json:"Index Name"`
+	ActualRows  float64    `json:"Actual Rows"`
+	ActualLoops float64    `json:"Actual Loops"`
+	RowsRemoved float64    `json:"Rows Removed by Filter"`
+	Plans       []planNode `json:"Plans"`
 }
 
 func (n planNode) walk(fn func(planNode)) {
 	fn(n)
 	for _, c := range n.Plans {
 		c.walk(fn)
+	}
+}
+
+// TestKeyset_explain_nullableKeyReadsOnlyThePage checks with EXPLAIN ANALYZE that a
+// page deep in an order on a nullable key reads about a page of rows, whichever end
+// its NULLs sort at and whichever way it pages: where NULLs follow a non-NULL cursor
+// the page is a UNION ALL of two index ranges, not an OR that PostgreSQL filters row
+// by row from the start of the index.
+func TestKeyset_explain_nullableKeyReadsOnlyThePage(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db := ormtest.New(t, ormtest.Schema(postsDDL))
+	mustExec(t, ctx, db, `INSERT INTO posts (created_at, title, score, author_id)
+		SELECT timestamptz '2024-01-01', 'post ' || i, CASE WHEN i % 4 <> 0 THEN i % 5000 END, 1
+		FROM generate_series(1, 40000) AS i`)
+	// An order that moves NULLs from PostgreSQL's default place needs an index that
+	// does too: the second index serves "score NULLS FIRST" and "-score NULLS LAST".
+	mustExec(t, ctx, db, `CREATE INDEX posts_score_id_idx ON posts (score, id)`)
+	mustExec(t, ctx, db, `CREATE INDEX posts_score_nf_id_idx ON posts (score NULLS FIRST, id)`)
+	mustExec(t, ctx, db, `ANALYZE posts`)
+	for _, keys := range []string{"score", "-score", "score nulls first", "-score nulls last"} {
+		for _, before := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/before=%v", keys, before), func(t *testing.T) {
+				t.Parallel()
+				o := mustOrder[Post](t, keys)
+				tok := mustEncode(t, nil, o, []any{int32(2500), int64(17502)}) // mid-table
+				req := paginate.Request{Order: o, Limit: 10}
+				if before {
+					req.Before = tok
+				} else {
+					req.After = tok
+				}
+				sql, args, err := paginate.KeysetSQL[Post](req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []byte
+				if err := db.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+sql, args...).Scan(&out); err != nil {
+					t.Fatal(err)
+				}
+				var plans []struct{ Plan planNode }
+				if err := json.Unmarshal(out, &plans); err != nil || len(plans) != 1 {
+					t.Fatalf("EXPLAIN output %s: %v", out, err)
+				}
+				read := 0.0
+				plans[0].Plan.walk(func(n planNode) {
+					if n.NodeType == "Seq Scan" {
+						t.Errorf("sequential scan:\n%s", out)
+					}
+					if n.IndexName != "" {
+						read += n.ActualRows*n.ActualLoops + n.RowsRemoved*n.ActualLoops
+					}
+				})
+				if read > 100 {
+					t.Fatalf("read %.0f index rows for a page of 10:\n%s\n%s", read, sql, out)
+				}
+			})
+		}
 	}
 }

@@ -1,10 +1,10 @@
 package paginate
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -103,7 +103,7 @@ func NewPlan[T any](req Request) (*Plan, error) {
 		return nil, fmt.Errorf("paginate: Limit %d exceeds %d", req.Limit, maxLimit)
 	}
 	if req.After != "" && req.Before != "" {
-		return nil, errors.New("paginate: both After and Before are set")
+		return nil, fmt.Errorf("paginate: both After and Before are set: %w", ErrInvalidCursor)
 	}
 	token := req.After
 	if req.Before != "" {
@@ -141,12 +141,43 @@ func (p *Plan) OrderBy(qualifier string) []string {
 	return out
 }
 
+// OrderByPosition returns the ORDER BY terms to send as output column positions
+// ("4 DESC"), for sorting the union of [Plan.Branches]: position returns the 1-based
+// position of a sort column (by name) in the select list.
+func (p *Plan) OrderByPosition(position func(column string) int) []string {
+	out := make([]string, len(p.send.keys))
+	for i, k := range p.send.keys {
+		out[i] = strconv.Itoa(position(k.col.Name)) + model.OrderSuffix(k.desc, k.nullsFirst)
+	}
+	return out
+}
+
 // Where returns the keyset condition with '?' placeholders and its arguments, columns
 // qualified as in [Plan.OrderBy]; "" and nil on a first page. AND it with the query's
-// other conditions.
+// other conditions. It is [Plan.Branches] joined with OR: correct, but when there are
+// two branches PostgreSQL cannot bound its index scan by it.
 func (p *Plan) Where(qualifier string) (string, []any) {
-	if p.cursor == nil {
+	conds, args := p.Branches(qualifier)
+	switch len(conds) {
+	case 0:
 		return "", nil
+	case 1:
+		return conds[0], args[0]
+	}
+	return "(" + conds[0] + ") OR (" + conds[1] + ")", append(slices.Clip(args[0]), args[1]...)
+}
+
+// Branches returns the keyset condition as one or two branches, each with '?'
+// placeholders and its arguments; none on a first page. One branch is the condition.
+// Two come when the leading sort key is nullable, sorts NULLs after the cursor and the
+// cursor's value is not NULL: the rows after the cursor are then the non-NULL values
+// from the cursor on and the NULLs, two ranges of an index on the order but not one.
+// Send one SELECT per branch, each with its ORDER BY and LIMIT, joined by UNION ALL
+// and sorted again under the same LIMIT, so that each is an index range scan starting
+// at the cursor; their OR would make PostgreSQL read every row before the cursor.
+func (p *Plan) Branches(qualifier string) (conds []string, args [][]any) {
+	if p.cursor == nil {
+		return nil, nil
 	}
 	return keysetCond(qualifier, p.send.keys, p.cursor)
 }
@@ -216,9 +247,11 @@ func cursorOf(p *Plan, base unsafe.Pointer) (string, error) {
 //
 //	a >= ? AND (a > ? OR (a = ? AND b < ?) OR ...)
 //
-// with a leading bound on the first key for index range scans (omitted when NULLs
-// could follow the cursor's value), and NULLs placed where each key puts them.
-func keysetCond(qualifier string, keys []sortKey, vals []any) (string, []any) {
+// with a leading bound on the first key for index range scans, and NULLs placed where
+// each key puts them. When NULLs of the first key sort after a non-NULL cursor value
+// the bound would exclude them, so they come back as a second branch, "a IS NULL"
+// (see [Plan.Branches]).
+func keysetCond(qualifier string, keys []sortKey, vals []any) ([]string, [][]any) {
 	prefix := qualifierPrefix(qualifier)
 	cols := make([]string, len(keys))
 	for i, k := range keys {
@@ -230,15 +263,16 @@ func keysetCond(qualifier string, keys []sortKey, vals []any) (string, []any) {
 			op = "<"
 		}
 		if len(keys) == 1 {
-			return cols[0] + " " + op + " ?", []any{vals[0]}
+			return []string{cols[0] + " " + op + " ?"}, [][]any{{vals[0]}}
 		}
 		ph := strings.Repeat(", ?", len(keys))[2:]
-		return "(" + strings.Join(cols, ", ") + ") " + op + " (" + ph + ")", slices.Clone(vals)
+		return []string{"(" + strings.Join(cols, ", ") + ") " + op + " (" + ph + ")"}, [][]any{slices.Clone(vals)}
 	}
+	split := keys[0].nullable && !keys[0].nullsFirst && vals[0] != nil
 	var terms []string
 	var args []any
 	for i, k := range keys {
-		after, aargs := afterCond(cols[i], k, vals[i])
+		after, aargs := afterCond(cols[i], k, vals[i], split && i == 0)
 		if after == "" {
 			continue
 		}
@@ -261,10 +295,10 @@ func keysetCond(qualifier string, keys []sortKey, vals []any) (string, []any) {
 		args = append(append(args, cargs...), aargs...)
 	}
 	if len(terms) == 0 {
-		return "FALSE", nil
+		return []string{"FALSE"}, [][]any{nil}
 	}
 	cond := "(" + strings.Join(terms, " OR ") + ")"
-	if k := keys[0]; vals[0] != nil && (!k.nullable || k.nullsFirst) {
+	if k := keys[0]; vals[0] != nil && (!k.nullable || k.nullsFirst || split) {
 		op := ">="
 		if k.desc {
 			op = "<="
@@ -272,7 +306,10 @@ func keysetCond(qualifier string, keys []sortKey, vals []any) (string, []any) {
 		cond = cols[0] + " " + op + " ? AND " + cond
 		args = append([]any{vals[0]}, args...)
 	}
-	return cond, args
+	if split {
+		return []string{cond, cols[0] + " IS NULL"}, [][]any{args, nil}
+	}
+	return []string{cond}, [][]any{args}
 }
 
 func rowValueOK(keys []sortKey) bool {
@@ -285,8 +322,8 @@ func rowValueOK(keys []sortKey) bool {
 }
 
 // afterCond renders "col sorts strictly after v" for one key, or "" when nothing can
-// (v is NULL and NULLs sort last).
-func afterCond(col string, k sortKey, v any) (string, []any) {
+// (v is NULL and NULLs sort last). nonNull leaves out the NULLs that sort after v.
+func afterCond(col string, k sortKey, v any, nonNull bool) (string, []any) {
 	nullsLast := !k.nullsFirst
 	if v == nil {
 		if nullsLast {
@@ -298,7 +335,7 @@ func afterCond(col string, k sortKey, v any) (string, []any) {
 	if k.desc {
 		op = "<"
 	}
-	if k.nullable && nullsLast {
+	if k.nullable && nullsLast && !nonNull {
 		return "(" + col + " " + op + " ? OR " + col + " IS NULL)", []any{v}
 	}
 	return col + " " + op + " ?", []any{v}

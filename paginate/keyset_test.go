@@ -79,11 +79,12 @@ func TestPlan_WhereOrderBy_shapes(t *testing.T) {
 			wantOrder: []string{`"posts"."created_at"`, `"posts"."title" DESC`, `"posts"."id" DESC`},
 		},
 		{
-			name:      "nullable ascending, value set: NULLs come after",
-			keys:      []string{"score"},
-			values:    []any{&score, int64(5)},
-			wantWhere: `(("posts"."score" > ? OR "posts"."score" IS NULL) OR ("posts"."score" = ? AND "posts"."id" > ?))`,
-			wantArgs:  []any{int64(7), int64(7), int64(5)},
+			name:   "nullable ascending, value set: NULLs come after",
+			keys:   []string{"score"},
+			values: []any{&score, int64(5)},
+			// Two branches, each an index range: the non-NULL scores from 7 on, and the NULLs.
+			wantWhere: `("posts"."score" >= ? AND ("posts"."score" > ? OR ("posts"."score" = ? AND "posts"."id" > ?))) OR ("posts"."score" IS NULL)`,
+			wantArgs:  []any{int64(7), int64(7), int64(7), int64(5)},
 			wantOrder: []string{`"posts"."score"`, `"posts"."id"`},
 		},
 		{
@@ -176,6 +177,11 @@ func TestKeysetSQL_statement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	byScore := mustOrder[Post](t, "-score nulls last")
+	scoreTok, err := (*paginate.Codec)(nil).Encode(byScore, []any{int32(40), int64(9)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := map[string]struct {
 		req      paginate.Request
 		wantSQL  string
@@ -193,6 +199,17 @@ func TestKeysetSQL_statement(t *testing.T) {
 				` WHERE ("posts"."author_id" = $1) AND (("posts"."created_at", "posts"."id") < ($2, $3))` +
 				` ORDER BY "posts"."created_at" DESC, "posts"."id" DESC LIMIT 6`,
 			wantArgs: []any{3, ts, int64(9)},
+		},
+		"nullable key with NULLs after the cursor: one SELECT per index range": {
+			req: paginate.Request{Order: byScore, Limit: 5, After: scoreTok},
+			wantSQL: `(SELECT "posts"."id", "posts"."created_at", "posts"."title", "posts"."score", "posts"."author_id" FROM "posts"` +
+				` WHERE ("posts"."author_id" = $1) AND ("posts"."score" <= $2 AND ("posts"."score" < $3 OR ("posts"."score" = $4 AND "posts"."id" < $5)))` +
+				` ORDER BY "posts"."score" DESC NULLS LAST, "posts"."id" DESC LIMIT 6)` +
+				` UNION ALL (SELECT "posts"."id", "posts"."created_at", "posts"."title", "posts"."score", "posts"."author_id" FROM "posts"` +
+				` WHERE ("posts"."author_id" = $6) AND ("posts"."score" IS NULL)` +
+				` ORDER BY "posts"."score" DESC NULLS LAST, "posts"."id" DESC LIMIT 6)` +
+				` ORDER BY 4 DESC NULLS LAST, 1 DESC LIMIT 6`,
+			wantArgs: []any{3, int64(40), int64(40), int64(40), int64(9), 3},
 		},
 	}
 	for name, tt := range tests {
@@ -225,7 +242,7 @@ func TestNewPlan_badRequests(t *testing.T) {
 	}{
 		"another model":  {req: paginate.Request{Order: mustOrder[Article](t)}, want: "paginate: sort on model paginate_test.Post: order was made for model paginate_test.Article"},
 		"negative limit": {req: paginate.Request{Order: o, Limit: -1}, want: "paginate: negative Limit -1"},
-		"both cursors":   {req: paginate.Request{Order: o, After: tok, Before: tok}, want: "paginate: both After and Before are set"},
+		"both cursors":   {req: paginate.Request{Order: o, After: tok, Before: tok}, want: "paginate: both After and Before are set: paginate: invalid cursor"},
 		"short key":      {req: paginate.Request{Order: o, After: tok, Codec: &paginate.Codec{Key: []byte("short")}}, want: "paginate: Codec.Key is 5 bytes, want at least 16"},
 		"garbage cursor": {req: paginate.Request{Order: o, After: "%%%"}, want: "paginate: invalid cursor: not base64url"},
 		"huge limit":     {req: paginate.Request{Order: o, Limit: 1 << 31}, want: "paginate: Limit 2147483648 exceeds 1073741824"},

@@ -63,14 +63,20 @@ func keysetSQL[T any](req Request, conds []sq.Sqlizer) (*Plan, *model.Model, str
 		Columns: m.SelectList, From: m.QTable, Where: slices.Clip(conds),
 		OrderBy: p.OrderBy(m.Table), Limit: int64(p.Limit()),
 	}
-	if cond, args := p.Where(m.Table); cond != "" {
-		st.Where = append(st.Where, sqlb.Expr{SQL: cond, Args: args})
-	}
+	branches, bargs := p.Branches(m.Table)
+	st.AndBranches(branches, bargs, func() []string { return p.OrderByPosition(positionIn(m.Columns)) })
 	sql, args, err := st.ToSQL()
 	if err != nil {
 		return nil, nil, "", nil, fmt.Errorf("paginate: render: %w", err)
 	}
 	return p, m, sql, args, nil
+}
+
+// positionIn returns the 1-based position of a column, by name, in cols.
+func positionIn(cols []*model.Column) func(name string) int {
+	return func(name string) int {
+		return 1 + slices.IndexFunc(cols, func(c *model.Column) bool { return c.Name == name })
+	}
 }
 
 // structModel returns the model of T, which must be a struct type (rows are scanned

@@ -2,6 +2,7 @@ package sqlb
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,65 +47,119 @@ type Select struct {
 	Limit   int64    // negative: no LIMIT
 	Offset  int64    // zero: no OFFSET
 	Suffix  string   // after everything, e.g. ")" (a space is added)
+	// Branches, when set, splits the statement into one SELECT per branch, each with
+	// Where and the branch's conditions, OrderBy and Limit, joined by UNION ALL and
+	// sorted again by BranchOrderBy (output column positions, such as "4 DESC") under
+	// the same Limit. It serves a condition that is an index range in each branch but
+	// not as a whole. Offset must be zero.
+	Branches      [][]sq.Sqlizer
+	BranchOrderBy []string
 }
 
 // ToSQL renders the statement with $n placeholders, and its args.
 func (s *Select) ToSQL() (string, []any, error) {
-	conds, wrapped, args, err := renderConds(s.Where)
-	if err != nil {
-		return "", nil, err
-	}
-	n := len(s.Prefix) + len(s.Columns) + len(s.From) + len(s.Suffix) + 64
-	for _, c := range conds {
-		n += len(c) + 8
-	}
-	for _, o := range s.OrderBy {
-		n += len(o) + 2
-	}
-	b := make([]byte, 0, n)
+	w := writer{b: make([]byte, 0, len(s.Prefix)+len(s.Columns)+len(s.From)+len(s.Suffix)+128)}
 	if s.Prefix != "" {
-		b = append(append(b, s.Prefix...), ' ')
+		w.b = append(append(w.b, s.Prefix...), ' ')
 	}
-	b = append(append(append(append(b, "SELECT "...), s.Columns...), " FROM "...), s.From...)
-	ph := 0
+	if len(s.Branches) == 0 {
+		if err := w.selectPart(s, s.Where); err != nil {
+			return "", nil, err
+		}
+		w.tail(s.OrderBy, s.Limit, s.Offset)
+	} else {
+		if s.Offset != 0 {
+			return "", nil, fmt.Errorf("sqlb: OFFSET with branches")
+		}
+		for i, br := range s.Branches {
+			if i > 0 {
+				w.b = append(w.b, " UNION ALL "...)
+			}
+			w.b = append(w.b, '(')
+			if err := w.selectPart(s, append(slices.Clip(s.Where), br...)); err != nil {
+				return "", nil, err
+			}
+			w.tail(s.OrderBy, s.Limit, 0)
+			w.b = append(w.b, ')')
+		}
+		w.tail(s.BranchOrderBy, s.Limit, 0)
+	}
+	if s.Suffix != "" {
+		w.b = append(append(w.b, ' '), s.Suffix...)
+	}
+	return string(w.b), w.args, nil
+}
+
+// AndBranches adds a condition given as branches with '?' placeholders: none adds
+// nothing, one is ANDed to Where, more become Branches, sorted again by order().
+func (s *Select) AndBranches(conds []string, args [][]any, order func() []string) {
+	switch len(conds) {
+	case 0:
+	case 1:
+		s.Where = append(slices.Clip(s.Where), Expr{SQL: conds[0], Args: args[0]})
+	default:
+		for i := range conds {
+			s.Branches = append(s.Branches, []sq.Sqlizer{Expr{SQL: conds[i], Args: args[i]}})
+		}
+		s.BranchOrderBy = order()
+	}
+}
+
+// writer accumulates a statement, its args and its placeholder count.
+type writer struct {
+	b    []byte
+	ph   int
+	args []any
+}
+
+// selectPart writes SELECT ... FROM ... WHERE where.
+func (w *writer) selectPart(s *Select, where []sq.Sqlizer) error {
+	conds, wrapped, args, err := renderConds(where)
+	if err != nil {
+		return err
+	}
+	w.b = append(append(append(append(w.b, "SELECT "...), s.Columns...), " FROM "...), s.From...)
+	ph := w.ph
 	for i, c := range conds {
 		if i == 0 {
-			b = append(b, " WHERE "...)
+			w.b = append(w.b, " WHERE "...)
 		} else {
-			b = append(b, " AND "...)
+			w.b = append(w.b, " AND "...)
 		}
 		wrap := len(conds) > 1 && !wrapped[i]
 		if wrap {
-			b = append(b, '(')
+			w.b = append(w.b, '(')
 		}
-		if b, ph, err = appendDollar(b, c, ph); err != nil {
-			return "", nil, err
+		if w.b, w.ph, err = appendDollar(w.b, c, w.ph); err != nil {
+			return err
 		}
 		if wrap {
-			b = append(b, ')')
+			w.b = append(w.b, ')')
 		}
 	}
-	if ph != len(args) {
-		return "", nil, fmt.Errorf("sqlb: the conditions have %d '?' placeholders for %d args (write a literal '?' as '??')", ph, len(args))
+	if w.ph-ph != len(args) {
+		return fmt.Errorf("sqlb: the conditions have %d '?' placeholders for %d args (write a literal '?' as '??')", w.ph-ph, len(args))
 	}
-	for i, o := range s.OrderBy {
+	w.args = append(w.args, args...)
+	return nil
+}
+
+// tail writes ORDER BY, LIMIT and OFFSET.
+func (w *writer) tail(order []string, limit, offset int64) {
+	for i, o := range order {
 		if i == 0 {
-			b = append(b, " ORDER BY "...)
+			w.b = append(w.b, " ORDER BY "...)
 		} else {
-			b = append(b, ", "...)
+			w.b = append(w.b, ", "...)
 		}
-		b = append(b, o...)
+		w.b = append(w.b, o...)
 	}
-	if s.Limit >= 0 {
-		b = strconv.AppendInt(append(b, " LIMIT "...), s.Limit, 10)
+	if limit >= 0 {
+		w.b = strconv.AppendInt(append(w.b, " LIMIT "...), limit, 10)
 	}
-	if s.Offset > 0 {
-		b = strconv.AppendInt(append(b, " OFFSET "...), s.Offset, 10)
+	if offset > 0 {
+		w.b = strconv.AppendInt(append(w.b, " OFFSET "...), offset, 10)
 	}
-	if s.Suffix != "" {
-		b = append(append(b, ' '), s.Suffix...)
-	}
-	return string(b), args, nil
 }
 
 // renderConds renders each condition ('?' placeholders), dropping the empty ones, and

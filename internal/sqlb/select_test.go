@@ -75,6 +75,14 @@ func TestSelect_ToSQL(t *testing.T) {
 			wantSQL:  "SELECT id FROM users WHERE (age > $1) AND (SELECT bool_and(ok) FROM checks WHERE n > $2)",
 			wantArgs: []any{30, 7},
 		},
+		"branches: one SELECT each, joined by UNION ALL and sorted again": {
+			s: sqlb.Select{Columns: "a, b", From: "t", Where: []sq.Sqlizer{sqlb.Expr{SQL: "c = ?", Args: []any{1}}},
+				OrderBy: []string{"a", "b"}, Limit: 3, BranchOrderBy: []string{"1", "2"},
+				Branches: [][]sq.Sqlizer{{sqlb.Expr{SQL: "a >= ?", Args: []any{2}}}, {sqlb.Expr{SQL: "a IS NULL"}}}},
+			wantSQL: "(SELECT a, b FROM t WHERE (c = $1) AND (a >= $2) ORDER BY a, b LIMIT 3)" +
+				" UNION ALL (SELECT a, b FROM t WHERE (c = $3) AND (a IS NULL) ORDER BY a, b LIMIT 3) ORDER BY 1, 2 LIMIT 3",
+			wantArgs: []any{1, 2, 1},
+		},
 		"order, limit, offset, prefix and suffix": {
 			s: sqlb.Select{Prefix: "SELECT EXISTS (", Columns: "1", From: "t", OrderBy: []string{"a DESC", "b"},
 				Limit: 0, Offset: 40, Suffix: ")"},
