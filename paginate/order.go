@@ -2,6 +2,7 @@ package paginate
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -136,6 +137,11 @@ func orderBy(m *model.Model, keys []string) (Order, error) {
 // field, a repeated column, a spec longer than [MaxSortSpecLen] or with more than
 // [MaxSortKeys] fields. With no allowed names every field is refused.
 //
+// An allowed name may carry where its NULLs go, whichever direction the user asks for:
+// ParseSort[Article](spec, "published_at", "score NULLS LAST") lets "?sort=-score" list
+// the best scores first and the unscored last (by default PostgreSQL puts NULLs first
+// in descending order). Users name the field alone ("score", "-score").
+//
 // The primary key is appended as tie-breaker as in [OrderBy]. An empty spec returns
 // the zero Order and no error, so the caller's default order applies.
 func ParseSort[T any](spec string, allowed ...string) (Order, error) {
@@ -143,13 +149,24 @@ func ParseSort[T any](spec string, allowed ...string) (Order, error) {
 	if err != nil {
 		return Order{}, fmt.Errorf("paginate: %w", err)
 	}
+	var names []string // the allowlist as users spell it
 	bad := func(field, reason string) error {
-		return &SortError{Model: m.Name, Field: field, Reason: reason, Allowed: slices.Clone(allowed)}
+		return &SortError{Model: m.Name, Field: field, Reason: reason, Allowed: slices.Clone(names)}
 	}
+	nulls := make(map[string]model.Nulls, len(allowed))
 	for _, a := range allowed {
-		if _, err := m.Column(a); err != nil {
+		k, err := model.ParseOrderKey(a)
+		if err == nil && k.Desc {
+			err = errors.New("a direction is the user's to choose")
+		}
+		if err != nil {
+			return Order{}, &SortError{Model: m.Name, Field: a, Reason: "allowlist entry: " + err.Error()}
+		}
+		if _, err := m.Column(k.Name); err != nil {
 			return Order{}, &SortError{Model: m.Name, Field: a, Reason: "allowlist names an unknown column", Err: err}
 		}
+		nulls[k.Name] = k.Nulls
+		names = append(names, k.Name)
 	}
 	switch {
 	case spec == "":
@@ -174,15 +191,17 @@ func ParseSort[T any](spec string, allowed ...string) (Order, error) {
 		if name == "" {
 			return Order{}, bad(f, "empty field name")
 		}
-		if !slices.Contains(allowed, name) {
+		n, ok := nulls[name]
+		if !ok {
 			if len(allowed) == 0 {
 				return Order{}, bad(name, "not an allowed sort field (the allowlist is empty)")
 			}
 			return Order{}, bad(name, "not an allowed sort field")
 		}
-		parsed[i] = parsedKey{name: name, desc: desc, nullsFirst: desc}
+		k := model.OrderKey{Name: name, Desc: desc, Nulls: n}
+		parsed[i] = parsedKey{name: name, desc: desc, nullsFirst: k.NullsFirst()}
 	}
-	return newOrder(m, parsed, allowed)
+	return newOrder(m, parsed, names)
 }
 
 type parsedKey struct {

@@ -38,7 +38,13 @@ func TestParseSort(t *testing.T) {
 		"too long":                {spec: strings.Repeat("a", paginate.MaxSortSpecLen+1), allowed: allowed, wantErr: `paginate: sort on model paginate_test.Post: spec longer than 256 bytes (allowed: created_at, title, score, CreatedAt)`},
 		"too many fields":         {spec: strings.Repeat("title,", 9), allowed: allowed, wantErr: `paginate: sort on model paginate_test.Post: more than 8 fields (allowed: created_at, title, score, CreatedAt)`},
 		"invalid UTF-8":           {spec: "ti\xfftle", allowed: allowed, wantErr: `paginate: sort on model paginate_test.Post: spec is not valid UTF-8 (allowed: created_at, title, score, CreatedAt)`},
-		"allowlist typo":          {spec: "title", allowed: []string{"titel"}, wantErr: `paginate: sort field "titel" on model paginate_test.Post: allowlist names an unknown column: unknown column "titel" on model paginate_test.Post (columns: id, created_at, title, score, author_id)`},
+		"NULLS LAST from the allowlist, descending": {spec: "-score", allowed: []string{"title", "score NULLS LAST"}, want: "-score NULLS LAST,-id"},
+		"NULLS LAST from the allowlist, ascending":  {spec: "score,title", allowed: []string{"title", "score nulls last"}, want: "score,title,id"},
+		"NULLS FIRST from the allowlist":            {spec: "score", allowed: []string{"score NULLS FIRST"}, want: "score NULLS FIRST,id"},
+		"NULLS clause from the user":                {spec: "score NULLS FIRST", allowed: []string{"score NULLS LAST"}, wantErr: `paginate: sort field "score NULLS FIRST" on model paginate_test.Post: not an allowed sort field (allowed: score)`},
+		"direction in the allowlist":                {spec: "score", allowed: []string{"-score"}, wantErr: `paginate: sort field "-score" on model paginate_test.Post: allowlist entry: a direction is the user's to choose`},
+		"bad NULLS in the allowlist":                {spec: "score", allowed: []string{"score nulls sometimes"}, wantErr: `paginate: sort field "score nulls sometimes" on model paginate_test.Post: allowlist entry: NULLS must be followed by FIRST or LAST`},
+		"allowlist typo":                            {spec: "title", allowed: []string{"titel"}, wantErr: `paginate: sort field "titel" on model paginate_test.Post: allowlist names an unknown column: unknown column "titel" on model paginate_test.Post (columns: id, created_at, title, score, author_id)`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

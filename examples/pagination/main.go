@@ -66,29 +66,18 @@ type Article struct {
 const maxLimit = 100
 
 // sortable is the allowlist for ?sort=: anything else, even a real column, is a 400.
-var sortable = []string{"published_at", "title", "score"}
+// PostgreSQL puts NULLs first in descending order, so "-score" (best first) would open
+// with 20,000 unscored articles: "score NULLS LAST" puts them last whichever way the
+// user sorts, which matches the (score DESC NULLS LAST, id DESC) index.
+var sortable = []string{"published_at", "title", "score NULLS LAST"}
 
-// sortOrder turns ?sort= into an Order; no sort means newest first. PostgreSQL puts
-// NULLs first in descending order, so "-score" (best first) would open with 20,000
-// unscored articles: unscored ones go last in both directions, which matches the
-// (score DESC NULLS LAST, id DESC) index. ParseSort takes no NULLS clause, so the
-// parsed keys are re-read through OrderBy, which does.
+// sortOrder turns ?sort= into an Order; no sort means newest first.
 func sortOrder(spec string) (paginate.Order, error) {
 	o, err := paginate.ParseSort[Article](spec, sortable...)
-	if err != nil {
+	if err != nil || !o.IsZero() {
 		return o, err
-	} else if o.IsZero() {
-		return paginate.OrderBy[Article]("-published_at")
 	}
-	var keys []string
-	for _, k := range o.Keys() {
-		if s := k.String(); k.Column == "score" && k.Desc {
-			keys = append(keys, s+" NULLS LAST")
-		} else {
-			keys = append(keys, s)
-		}
-	}
-	return paginate.OrderBy[Article](keys...)
+	return paginate.OrderBy[Article]("-published_at")
 }
 
 // pageJSON is the body of a GET /articles response.
