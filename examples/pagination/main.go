@@ -113,7 +113,7 @@ func (a *articles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &sortErr): // its Error() is for logs (it names Go types): build the client's message
 		fail(http.StatusBadRequest, fmt.Sprintf("cannot sort by %q: %s (allowed: %s)",
-			cmp.Or(sortErr.Field, q.Get("sort")), sortErr.Reason, strings.Join(sortable, ", ")))
+			cmp.Or(sortErr.Field, q.Get("sort")), sortErr.Reason, strings.Join(sortErr.Allowed, ", ")))
 		return
 	case err != nil:
 		log.Printf("GET /articles: %v", err)
