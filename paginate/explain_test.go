@@ -1,11 +1,13 @@
 package paginate_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
 	"github.com/batchorm/batchorm/paginate"
 )
@@ -49,27 +51,10 @@ func TestKeyset_explain_deepPageUsesIndex(t *testing.T) {
 			t.Parallel()
 			o := mustOrder[Post](t, tt.keys...)
 			tok := mustEncode(t, nil, o, []any{at, id})
-			req := paginate.Request{Order: o}
-			if tt.before {
-				req.Before = tok
-			} else {
-				req.After = tok
-			}
-			sql, args, err := paginate.KeysetSQL[Post](req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out []byte
-			if err := db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+sql, args...).Scan(&out); err != nil {
-				t.Fatal(err)
-			}
-			var plans []struct{ Plan planNode }
-			if err := json.Unmarshal(out, &plans); err != nil || len(plans) != 1 {
-				t.Fatalf("EXPLAIN output %s: %v", out, err)
-			}
+			root, _, out := explainPage(t, ctx, db, "FORMAT JSON", paginate.Request{Order: o}, tok, tt.before)
 			types := map[string]bool{}
 			index := ""
-			plans[0].Plan.walk(func(n planNode) {
+			root.walk(func(n planNode) {
 				types[n.NodeType] = true
 				if n.NodeType == "Index Scan" || n.NodeType == "Index Only Scan" {
 					index = n.IndexName
@@ -80,6 +65,30 @@ func TestKeyset_explain_deepPageUsesIndex(t *testing.T) {
 			}
 		})
 	}
+}
+
+// explainPage explains (with options) the statement of the page req asks for after,
+// or before, the cursor tok, and returns its plan, SQL and EXPLAIN output.
+func explainPage(t *testing.T, ctx context.Context, db *orm.DB, options string, req paginate.Request, tok string, before bool) (planNode, string, []byte) {
+	t.Helper()
+	if before {
+		req.Before = tok
+	} else {
+		req.After = tok
+	}
+	sql, args, err := paginate.KeysetSQL[Post](req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []byte
+	if err := db.QueryRow(ctx, "EXPLAIN ("+options+") "+sql, args...).Scan(&out); err != nil {
+		t.Fatal(err)
+	}
+	var plans []struct{ Plan planNode }
+	if err := json.Unmarshal(out, &plans); err != nil || len(plans) != 1 {
+		t.Fatalf("EXPLAIN output %s: %v", out, err)
+	}
+	return plans[0].Plan, sql, out
 }
 
 type planNode struct {
@@ -121,26 +130,9 @@ func TestKeyset_explain_nullableKeyReadsOnlyThePage(t *testing.T) {
 				t.Parallel()
 				o := mustOrder[Post](t, keys)
 				tok := mustEncode(t, nil, o, []any{int32(2500), int64(17502)}) // mid-table
-				req := paginate.Request{Order: o, Limit: 10}
-				if before {
-					req.Before = tok
-				} else {
-					req.After = tok
-				}
-				sql, args, err := paginate.KeysetSQL[Post](req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var out []byte
-				if err := db.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+sql, args...).Scan(&out); err != nil {
-					t.Fatal(err)
-				}
-				var plans []struct{ Plan planNode }
-				if err := json.Unmarshal(out, &plans); err != nil || len(plans) != 1 {
-					t.Fatalf("EXPLAIN output %s: %v", out, err)
-				}
+				root, sql, out := explainPage(t, ctx, db, "ANALYZE, FORMAT JSON", paginate.Request{Order: o, Limit: 10}, tok, before)
 				read := 0.0
-				plans[0].Plan.walk(func(n planNode) {
+				root.walk(func(n planNode) {
 					if n.NodeType == "Seq Scan" {
 						t.Errorf("sequential scan:\n%s", out)
 					}
