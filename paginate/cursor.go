@@ -16,9 +16,9 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// Cursor token layout (version 1), before base64url without padding:
+// Cursor token layout, before base64url without padding:
 //
-//	version byte (1) | fingerprint [8]byte | uvarint count | count × value | [HMAC-SHA256 32 bytes]
+//	version byte (1, or 2 for a position that the page includes) | fingerprint [8]byte | uvarint count | count × value | [HMAC-SHA256 32 bytes]
 //
 // Each value is a tag byte followed by its payload:
 //
@@ -33,9 +33,10 @@ import (
 //	tagUUID    16 bytes
 //	tagNumeric uvarint length, numeric text as PostgreSQL prints it
 const (
-	tokenVersion = 1
-	fpLen        = 8
-	macLen       = sha256.Size
+	tokenVersion          = 1 // the page starts after (ends before) the position
+	tokenVersionInclusive = 2 // the page starts (ends) at the position, included
+	fpLen                 = 8
+	macLen                = sha256.Size
 )
 
 const (
@@ -104,6 +105,12 @@ func (c *Codec) key() ([]byte, error) {
 // the model's fields (pointers and nullable wrappers included; nil is NULL). A nil
 // *Codec encodes as the zero Codec.
 func (c *Codec) Encode(o Order, values []any) (string, error) {
+	return c.encode(o, values, false)
+}
+
+// encode makes a token; inclusive marks a position the page includes (the cursor
+// an empty page gives back to its own position).
+func (c *Codec) encode(o Order, values []any, inclusive bool) (string, error) {
 	if o.IsZero() {
 		return "", errors.New("paginate: encode cursor: order not set")
 	}
@@ -115,7 +122,11 @@ func (c *Codec) Encode(o Order, values []any) (string, error) {
 		return "", err
 	}
 	buf := make([]byte, 0, 64)
-	buf = append(buf, tokenVersion)
+	version := byte(tokenVersion)
+	if inclusive {
+		version = tokenVersionInclusive
+	}
+	buf = append(buf, version)
 	buf = append(buf, o.fp[:]...)
 	buf = binary.AppendUvarint(buf, uint64(len(values)))
 	for i, v := range values {
@@ -194,43 +205,56 @@ func appendValue(buf []byte, k sortKey, v any) ([]byte, error) {
 // bytes) is a [*CursorError]: errors.Is(err, ErrInvalidCursor) is true. Decode never
 // panics on any input. A nil *Codec decodes as the zero Codec.
 func (c *Codec) Decode(o Order, token string) ([]any, error) {
+	values, _, err := c.decode(o, token)
+	return values, err
+}
+
+// decode is Decode that also reports whether the token marks a position the page
+// includes.
+func (c *Codec) decode(o Order, token string) (_ []any, inclusive bool, _ error) {
 	if o.IsZero() {
-		return nil, errors.New("paginate: decode cursor: order not set")
+		return nil, false, errors.New("paginate: decode cursor: order not set")
 	}
 	key, err := c.key()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	switch {
 	case token == "":
-		return nil, cursorErr("empty token")
+		return nil, false, cursorErr("empty token")
 	case len(token) > c.maxLen():
-		return nil, cursorErr("token longer than %d characters", c.maxLen())
+		return nil, false, cursorErr("token longer than %d characters", c.maxLen())
 	}
 	raw, err := b64.DecodeString(token)
 	if err != nil {
-		return nil, cursorErr("not base64url")
+		return nil, false, cursorErr("not base64url")
 	}
 	if key != nil {
 		if len(raw) < macLen {
-			return nil, cursorErr("bad signature")
+			return nil, false, cursorErr("bad signature")
 		}
 		payload, mac := raw[:len(raw)-macLen], raw[len(raw)-macLen:]
 		h := hmac.New(sha256.New, key)
 		h.Write(payload)
 		if !hmac.Equal(mac, h.Sum(nil)) {
-			return nil, cursorErr("bad signature")
+			return nil, false, cursorErr("bad signature")
 		}
 		raw = payload
 	}
 	return parseToken(o, raw)
 }
 
-func parseToken(o Order, raw []byte) ([]any, error) {
+func parseToken(o Order, raw []byte) ([]any, bool, error) {
 	r := reader{b: raw}
-	if v := r.byte(); r.err == nil && v != tokenVersion {
-		return nil, cursorErr("unknown version %d", v)
+	version := r.byte()
+	if r.err == nil && version != tokenVersion && version != tokenVersionInclusive {
+		return nil, false, cursorErr("unknown version %d", version)
 	}
+	values, err := parseValues(o, &r)
+	return values, version == tokenVersionInclusive, err
+}
+
+func parseValues(o Order, r *reader) ([]any, error) {
 	fp := r.bytes(fpLen)
 	if r.err != nil {
 		return nil, cursorErr("truncated")

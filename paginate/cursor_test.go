@@ -172,7 +172,7 @@ func TestCodec_Decode_tampering(t *testing.T) {
 		"another order, unsigned":       {unsigned, mustOrder[Post](t, "-created_at", "-title"), utok},
 		"another model, same columns":   {unsigned, mustOrder[Article](t, "-created_at", "title"), utok},
 		"reversed order":                {unsigned, o.Reverse(), utok},
-		"unknown version":               {unsigned, o, withFirstByte(t, utok, 2)},
+		"unknown version":               {unsigned, o, withFirstByte(t, utok, 3)},
 		"trailing byte":                 {unsigned, o, reencode(t, utok, func(b []byte) []byte { return append(b, 0) })},
 		"NULL in a NOT NULL key":        {unsigned, o, crafted(t, o, 3, 0)},
 		"text where timestamp expected": {unsigned, o, crafted(t, o, 3, 6, 1, 'x')},

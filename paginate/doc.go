@@ -50,8 +50,11 @@
 // ([Plan.Branches]); deep pages stay as cheap as the first. Nullability comes from the
 // Go type, so give NOT NULL columns non-pointer types: the row-value form needs NOT
 // NULL keys. The page fetches Limit+1 rows to learn whether another page follows;
-// there is no COUNT unless [Request.Count] asks for one. Paging backward ([Request.Before]) reverses the
-// comparison and the ORDER BY, then the items are put back in order.
+// there is no COUNT unless [Request.Count] asks for one. Paging backward
+// ([Request.Before]) reverses the comparison and the ORDER BY, then the items are put
+// back in order. A page that comes back empty after a cursor (its rows deleted
+// meanwhile, or one page too far) still carries a cursor back to its own position,
+// included: [Page.Prev] after an After, [Page.Next] after a Before.
 //
 // # Cursors
 //

@@ -50,12 +50,17 @@ type Page[T any] struct {
 	// HasPrev reports that rows precede this page: true when the page was asked for
 	// with After, fetched as Limit+1 when paging backward.
 	HasPrev bool
-	// Next is the cursor to pass as [Request.After] for the following page; set only
-	// when HasNext and the page has items. Loop on HasNext, not on Next: an empty After
-	// asks for the first page again. ([Batches] and orm's Select.Batches do the loop.)
+	// Next is the cursor to pass as [Request.After] for the following page; set when
+	// HasNext and the page has items, and on an empty page asked for with Before (then
+	// it points at that cursor's own row, included). Loop on HasNext, not on Next: an
+	// empty After asks for the first page again. ([Batches] and orm's Select.Batches do
+	// the loop.)
 	Next string
-	// Prev is the cursor to pass as [Request.Before] for the preceding page; set only
-	// when HasPrev and the page has items.
+	// Prev is the cursor to pass as [Request.Before] for the preceding page; set when
+	// HasPrev and the page has items, and on an empty page asked for with After (the
+	// rows past the cursor were deleted, or the client went one page too far): then it
+	// points at that cursor's own row, included, so stepping back shows the page that
+	// ended there.
 	Prev string
 	// Total is the number of rows the query matches when [Request.Count] was set;
 	// else -1.
@@ -82,6 +87,7 @@ type Plan struct {
 	limit    int
 	backward bool
 	cursor   []any // decoded position; nil on the first page
+	included bool  // the page includes the cursor's row (a token an empty page made)
 	codec    *Codec
 }
 
@@ -111,11 +117,11 @@ func NewPlan[T any](req Request) (*Plan, error) {
 		p.send = req.Order.Reverse()
 	}
 	if token != "" {
-		vals, err := req.Codec.Decode(req.Order, token)
+		vals, included, err := req.Codec.decode(req.Order, token)
 		if err != nil {
 			return nil, err
 		}
-		p.cursor = vals
+		p.cursor, p.included = vals, included
 	}
 	return p, nil
 }
@@ -179,7 +185,7 @@ func (p *Plan) Branches(qualifier string) (conds []string, args [][]any) {
 	if p.cursor == nil {
 		return nil, nil
 	}
-	return keysetCond(qualifier, p.send.keys, p.cursor)
+	return keysetCond(qualifier, p.send.keys, p.cursor, p.included)
 }
 
 // qualifierPrefix returns the quoted qualifier and a dot, or "" for none.
@@ -211,10 +217,24 @@ func NewPage[T any](p *Plan, rows []T) (Page[T], error) {
 	} else {
 		page.HasNext, page.HasPrev = more, p.cursor != nil
 	}
+	var err error
 	if len(rows) == 0 {
+		// An empty page asked for with a cursor (the rows past it were deleted, or a
+		// client went one page too far) hands back its own position, included, so the
+		// client can step back: Prev after an After, Next after a Before.
+		if p.cursor != nil {
+			back, err := p.codec.encode(p.order, p.cursor, true)
+			if err != nil {
+				return Page[T]{}, err
+			}
+			if p.backward {
+				page.Next = back
+			} else {
+				page.Prev = back
+			}
+		}
 		return page, nil
 	}
-	var err error
 	if page.HasNext {
 		if page.Next, err = cursorOf(p, unsafe.Pointer(&rows[len(rows)-1])); err != nil {
 			return Page[T]{}, err
@@ -251,7 +271,7 @@ func cursorOf(p *Plan, base unsafe.Pointer) (string, error) {
 // each key puts them. When NULLs of the first key sort after a non-NULL cursor value
 // the bound would exclude them, so they come back as a second branch, "a IS NULL"
 // (see [Plan.Branches]).
-func keysetCond(qualifier string, keys []sortKey, vals []any) ([]string, [][]any) {
+func keysetCond(qualifier string, keys []sortKey, vals []any, included bool) ([]string, [][]any) {
 	prefix := qualifierPrefix(qualifier)
 	cols := make([]string, len(keys))
 	for i, k := range keys {
@@ -261,6 +281,9 @@ func keysetCond(qualifier string, keys []sortKey, vals []any) ([]string, [][]any
 		op := ">"
 		if keys[0].desc {
 			op = "<"
+		}
+		if included {
+			op += "="
 		}
 		if len(keys) == 1 {
 			return []string{cols[0] + " " + op + " ?"}, [][]any{{vals[0]}}
@@ -293,6 +316,18 @@ func keysetCond(qualifier string, keys []sortKey, vals []any) ([]string, [][]any
 		}
 		terms = append(terms, term)
 		args = append(append(args, cargs...), aargs...)
+	}
+	if included { // the cursor's row itself: every key equal (the order is total)
+		conj := make([]string, len(keys))
+		for j := range keys {
+			if vals[j] == nil {
+				conj[j] = cols[j] + " IS NULL"
+			} else {
+				conj[j] = cols[j] + " = ?"
+				args = append(args, vals[j])
+			}
+		}
+		terms = append(terms, "("+strings.Join(conj, " AND ")+")")
 	}
 	if len(terms) == 0 {
 		return []string{"FALSE"}, [][]any{nil}

@@ -419,3 +419,45 @@ func TestKeyset_walk_typedKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestKeyset_emptyPageStepsBack: a page past the last row (its rows deleted since the
+// cursor was made) is empty but hands back its own position, included, so the client
+// can step back to the page that ended there; the same backward.
+func TestKeyset_emptyPageStepsBack(t *testing.T) {
+	t.Parallel()
+	for _, keys := range [][]string{{"c"}, {"-b", "a"}, {"b nulls first", "-d"}} {
+		t.Run(strings.Join(keys, ","), func(t *testing.T) {
+			t.Parallel()
+			ctx := testCtx(t)
+			db, items := mustItems(t, ctx, 30)
+			o := mustOrder[Item](t, keys...)
+			want := goSort(items, keys...)
+			fetch := func(ctx context.Context, req paginate.Request) (paginate.Page[Item], error) {
+				return paginate.Keyset[Item](ctx, db, req)
+			}
+			pages := walkForward(t, ctx, fetch, o, 7)
+
+			// Forward: delete everything after page 1, then ask for the page after it.
+			mustExec(t, ctx, db, `DELETE FROM items WHERE id = ANY($1)`, want[14:])
+			empty := mustPage(t, ctx, fetch, paginate.Request{Order: o, Limit: 7, Codec: signing, After: pages[1].Next})
+			if len(empty.Items) != 0 || empty.HasNext || !empty.HasPrev || empty.Prev == "" || empty.Next != "" {
+				t.Fatalf("empty page after the end: %+v", empty)
+			}
+			back := mustPage(t, ctx, fetch, paginate.Request{Order: o, Limit: 7, Codec: signing, Before: empty.Prev})
+			if got := ids(back.Items, itemID); !slices.Equal(got, want[7:14]) || !back.HasPrev || back.Prev == "" {
+				t.Fatalf("step back: got %v (prev %v), want %v", got, back.HasPrev, want[7:14])
+			}
+
+			// Backward: delete page 0, then ask for the page before page 1.
+			mustExec(t, ctx, db, `DELETE FROM items WHERE id = ANY($1)`, want[:7])
+			empty = mustPage(t, ctx, fetch, paginate.Request{Order: o, Limit: 7, Codec: signing, Before: pages[1].Prev})
+			if len(empty.Items) != 0 || empty.HasPrev || !empty.HasNext || empty.Next == "" || empty.Prev != "" {
+				t.Fatalf("empty page before the start: %+v", empty)
+			}
+			fwd := mustPage(t, ctx, fetch, paginate.Request{Order: o, Limit: 7, Codec: signing, After: empty.Next})
+			if got := ids(fwd.Items, itemID); !slices.Equal(got, want[7:14]) || fwd.HasNext {
+				t.Fatalf("step forward: got %v (next %v), want %v", got, fwd.HasNext, want[7:14])
+			}
+		})
+	}
+}
