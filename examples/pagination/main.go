@@ -125,7 +125,7 @@ func (a *articles) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "limit must be a positive integer")
 		return
 	}
-	if q.Get("after") != "" && q.Get("before") != "" { // Paginate refuses it with a plain error: a 500 below
+	if q.Get("after") != "" && q.Get("before") != "" { // Paginate refuses it too (ErrInvalidCursor); this message is clearer
 		fail(http.StatusBadRequest, "after and before cannot both be set")
 		return
 	}
