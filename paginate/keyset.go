@@ -1,6 +1,7 @@
 package paginate
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -250,15 +251,36 @@ func NewPage[T any](p *Plan, rows []T) (Page[T], error) {
 
 // cursorOf encodes the position of the item at base.
 func cursorOf(p *Plan, base unsafe.Pointer) (string, error) {
-	vals := make([]any, len(p.order.keys))
-	for i, k := range p.order.keys {
+	return encodeAt(p.codec, p.order, base)
+}
+
+// CursorFor returns the token of row's position in order o (zero: T's primary key),
+// made with c: pass it as [Request.After] for the page that follows row, or as
+// [Request.Before] for the one before it. It serves links into the middle of a list
+// ("the posts after this one") without walking there. row must be of the model o was
+// made for; its sort-key fields must be set.
+func CursorFor[T any](c *Codec, o Order, row *T) (string, error) {
+	o, err := orderFor[T](o)
+	if err != nil {
+		return "", err
+	}
+	if row == nil {
+		return "", errors.New("paginate: CursorFor: nil row")
+	}
+	return encodeAt(c, o, unsafe.Pointer(row))
+}
+
+// encodeAt encodes the position of the struct at base in o.
+func encodeAt(c *Codec, o Order, base unsafe.Pointer) (string, error) {
+	vals := make([]any, len(o.keys))
+	for i, k := range o.keys {
 		v, err := readValue(k.col, k.kind, base)
 		if err != nil {
 			return "", fmt.Errorf("paginate: read sort key %s: %w", k.col.Name, err)
 		}
 		vals[i] = v
 	}
-	return p.codec.Encode(p.order, vals)
+	return c.Encode(o, vals)
 }
 
 // keysetCond renders "the row comes after vals in keys": a row-value comparison

@@ -2,6 +2,7 @@ package paginate_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -459,5 +460,45 @@ func TestKeyset_emptyPageStepsBack(t *testing.T) {
 				t.Fatalf("step forward: got %v (next %v), want %v", got, fwd.HasNext, want[7:14])
 			}
 		})
+	}
+}
+
+// CursorFor makes the cursor of a row in hand: the page after it and the page before it
+// are the rows that follow and precede it in the order, NULL keys included.
+func TestCursorFor(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	db, items := mustItems(t, ctx, 40)
+	byID := map[int64]Item{}
+	for _, it := range items {
+		byID[it.ID] = it
+	}
+	fetch := func(ctx context.Context, req paginate.Request) (paginate.Page[Item], error) {
+		return paginate.Keyset[Item](ctx, db, req)
+	}
+	for _, keys := range [][]string{{}, {"-b", "a"}, {"d nulls first", "-e"}, {"c"}} {
+		o := mustOrder[Item](t, keys...)
+		want := goSort(items, keys...)
+		for _, at := range []int{0, 17, 39} {
+			row := byID[want[at]]
+			tok, err := paginate.CursorFor(signing, o, &row)
+			if err != nil {
+				t.Fatal(err)
+			}
+			after := mustPage(t, ctx, fetch, paginate.Request{Order: o, Limit: 5, Codec: signing, After: tok})
+			if got := ids(after.Items, itemID); !slices.Equal(got, want[at+1:min(at+6, len(want))]) {
+				t.Fatalf("%v after row %d: got %v, want %v", keys, at, got, want[at+1:min(at+6, len(want))])
+			}
+			before := mustPage(t, ctx, fetch, paginate.Request{Order: o, Limit: 5, Codec: signing, Before: tok})
+			if got := ids(before.Items, itemID); !slices.Equal(got, want[max(at-5, 0):at]) {
+				t.Fatalf("%v before row %d: got %v, want %v", keys, at, got, want[max(at-5, 0):at])
+			}
+		}
+	}
+	if _, err := paginate.CursorFor(signing, mustOrder[Post](t), &items[0]); !errors.Is(err, paginate.ErrInvalidSort) {
+		t.Fatalf("order of another model: %v", err)
+	}
+	if _, err := paginate.CursorFor[Item](signing, paginate.Order{}, nil); err == nil {
+		t.Fatal("nil row: no error")
 	}
 }

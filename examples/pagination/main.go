@@ -203,16 +203,14 @@ func run(ctx context.Context) error {
 	}
 	fmt.Println("   (the page before page 3 is page 2 again)")
 
-	// Positions a client reaches by following next, made here directly with the server's
-	// Codec: the row at position 90,000 newest first (id 10,001), and the last article
-	// with a score when best first.
-	deep, err := bookmark(ctx, api, orm.Query[Article](db).Where(orm.Eq{"id": 10_001}), "",
-		func(a Article) []any { return []any{a.PublishedAt, a.ID} })
+	// Positions a client reaches by following next, made here directly from the rows
+	// with paginate.CursorFor: the row at position 90,000 newest first (id 10,001), and
+	// the last article with a score when best first.
+	deep, err := bookmark(ctx, api, orm.Query[Article](db).Where(orm.Eq{"id": 10_001}), "")
 	if err != nil {
 		return err
 	}
-	lastScored, err := bookmark(ctx, api, orm.Query[Article](db).Where("score IS NOT NULL").OrderBy("score", "id"), "-score",
-		func(a Article) []any { return []any{a.Score, a.ID} })
+	lastScored, err := bookmark(ctx, api, orm.Query[Article](db).Where("score IS NOT NULL").OrderBy("score", "id"), "-score")
 	if err != nil {
 		return err
 	}
@@ -256,9 +254,8 @@ func run(ctx context.Context) error {
 	return nil
 }
 
-// bookmark returns the cursor of the first row q finds, for ?sort=spec; values gives
-// the row's sort-key values, one per key of the order, the tie-breaker included.
-func bookmark(ctx context.Context, api *articles, q orm.Select[Article], spec string, values func(Article) []any) (string, error) {
+// bookmark returns the cursor of the first row q finds, for ?sort=spec.
+func bookmark(ctx context.Context, api *articles, q orm.Select[Article], spec string) (string, error) {
 	order, err := sortOrder(spec)
 	if err != nil {
 		return "", err
@@ -267,7 +264,7 @@ func bookmark(ctx context.Context, api *articles, q orm.Select[Article], spec st
 	if err != nil {
 		return "", err
 	}
-	return api.codec.Encode(order, values(row))
+	return paginate.CursorFor(api.codec, order, &row)
 }
 
 // call sends GET path and prints it (cursors shortened) with the response's status,
