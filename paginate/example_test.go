@@ -52,6 +52,26 @@ func ExampleCodec() {
 	// paginate: invalid cursor: bad signature true
 }
 
+// ExampleCursorFor makes the cursor of a row in hand, for a link to the posts that
+// follow it, and lets the allowlist put NULL scores last whichever way users sort.
+func ExampleCursorFor() {
+	order, err := paginate.ParseSort[Post]("-score", "created_at", "score NULLS LAST")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(order)
+	row := Post{ID: 42, Score: nil}
+	token, err := paginate.CursorFor(nil, order, &row)
+	if err != nil {
+		log.Fatal(err)
+	}
+	values, err := (*paginate.Codec)(nil).Decode(order, token)
+	fmt.Println(values, err)
+	// Output:
+	// -score NULLS LAST,-id
+	// [<nil> 42] <nil>
+}
+
 // ExampleKeyset pages through a table on any querier, following Next.
 func ExampleKeyset() {
 	ctx := context.Background()
