@@ -2,13 +2,16 @@ package bulk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
+	"strings"
 	"sync"
 	"weak"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/batchorm/batchorm/internal/model"
@@ -123,6 +126,20 @@ func planFor(ctx context.Context, q Querier, m *model.Model) (*plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// forgetStale drops the cached plan of m on q's database when err says the table is no
+// longer what the plan describes (SQLSTATE class 42, such as a column whose type
+// changed, or 22P03, a binary value the column no longer takes), so that the next call
+// reads the catalog again. The failed call changed nothing: bulk writes are atomic.
+func forgetStale(q Querier, m *model.Model, err error) {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || !strings.HasPrefix(pe.Code, "42") && pe.Code != "22P03" {
+		return
+	}
+	if dbKey, _ := dbIdentity(q); dbKey != nil {
+		plans.Delete(planKey{db: dbKey, t: m.Type})
+	}
 }
 
 func readCatalog(ctx context.Context, q Querier, m *model.Model) ([]pgColumn, map[string][]string, error) {

@@ -56,6 +56,7 @@ func Create[T any](ctx context.Context, q Querier, rows []T, opts ...Option) (er
 		return fmt.Errorf("bulk: Create %s: %w", m.Table, err)
 	}
 	if err := s.insert(ctx, q, st, cfg, bases, nil); err != nil {
+		forgetStale(q, m, err)
 		return fmt.Errorf("bulk: Create %s: %w", m.Table, err)
 	}
 	return nil

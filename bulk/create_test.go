@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/batchorm/batchorm/bulk"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
@@ -446,3 +448,38 @@ type StrayUser struct {
 
 // TableName implements the model's table-name hook.
 func (StrayUser) TableName() string { return "users" }
+
+// A table changed under a running pool: the call that fails on the stale catalog entry
+// changes nothing and drops the entry, and the next call reads the catalog again.
+func TestCreate_staleCatalogIsForgotten(t *testing.T) {
+	t.Parallel()
+	db := mustDB(t)
+	ctx := testCtx(t)
+	mustExec(t, ctx, db, `CREATE TABLE labels (id bigserial PRIMARY KEY, label text NOT NULL)`)
+	if err := bulk.Create(ctx, db, []Label{{Label: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, ctx, db, `CREATE TYPE lbl AS ENUM ('a', 'b'); ALTER TABLE labels ALTER COLUMN label TYPE lbl USING label::lbl`)
+	var pe *pgconn.PgError
+	err := bulk.Create(ctx, db, []Label{{Label: "b"}})
+	if !errors.As(err, &pe) || pe.Code != "42804" {
+		t.Fatalf("stale entry: want a 42804 datatype mismatch, got %v", err)
+	}
+	if n := mustCount(t, ctx, db, "labels"); n != 1 {
+		t.Fatalf("%d rows after the failed call", n)
+	}
+	ormtest.AssertStatements(t, ctx, 2, func(ctx context.Context) { // the catalog, then the INSERT
+		if err := bulk.Create(ctx, db, []Label{{Label: "b"}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n := mustCount(t, ctx, db, "labels"); n != 2 {
+		t.Fatalf("%d rows", n)
+	}
+}
+
+// Label is the model of the labels table.
+type Label struct {
+	ID    int64
+	Label string
+}

@@ -75,8 +75,11 @@
 // pool or connection is garbage collected; a querier of another type gets no cache and
 // pays the lookup on every call. [Prepare] does the lookup ahead of time (at startup,
 // where a model that names a column the table lacks fails fast with [ErrSchema], or
-// in a test before counting statements). A schema that changes under a running
-// program needs a new pool.
+// in a test before counting statements). When the table changes under a running
+// program, a call that fails because of it (SQLSTATE class 42, such as a column whose
+// type changed) drops the cached entry and the next call reads the catalog again; a
+// change that makes no statement fail, such as a new DEFAULT expression, is not seen
+// until the pool is replaced.
 //
 // A column travels as a typed array (unnest($1::bigint[])) when pgx can encode the Go
 // type as an array of the column's type: integers, text, bool, floats, numeric,

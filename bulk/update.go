@@ -50,6 +50,7 @@ func Update[T any](ctx context.Context, q Querier, rows []T, columns []string, o
 	s := keyedShape(p, set)
 	n, err := s.runKeyed(ctx, q, cfg, bases, s.updateSQL(set))
 	if err != nil {
+		forgetStale(q, m, err)
 		return 0, fmt.Errorf("bulk: Update %s: %w", m.Table, err)
 	}
 	return n, nil
@@ -104,7 +105,9 @@ func deleteByKeys(ctx context.Context, q Querier, m *model.Model, cfg config, ba
 		return 0, err
 	}
 	s := keyedShape(p, nil)
-	return s.runKeyed(ctx, q, cfg, bases, s.deleteSQL)
+	n, err := s.runKeyed(ctx, q, cfg, bases, s.deleteSQL)
+	forgetStale(q, m, err)
+	return n, err
 }
 
 // updateSQL returns the renderer of Update's statement for a chunk of n rows:

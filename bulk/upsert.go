@@ -107,6 +107,7 @@ func Upsert[T any](ctx context.Context, q Querier, rows []T, c Conflict, opts ..
 	}
 	res, err = upsert(ctx, q, p, c, cfg, bases)
 	if err != nil {
+		forgetStale(q, m, err)
 		return res, fmt.Errorf("bulk: Upsert %s: %w", m.Table, err)
 	}
 	return res, nil
