@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/batchorm/batchorm/orm"
@@ -31,18 +32,21 @@ const (
 	benchLimit = 20
 )
 
-// benchSchema loads benchRows rows (3 rows per second, so created_at has ties) with one
-// INSERT ... SELECT generate_series, then builds the primary key and the
-// (created_at, id) index. ormtest runs it once per test binary,
+// benchSchema loads benchRows rows (3 rows per second, so created_at has ties; a
+// nullable score, NULL on every 4th row) with one INSERT ... SELECT generate_series,
+// then builds the primary key, the (created_at, id) index and the
+// (score DESC NULLS LAST, id DESC) index. ormtest runs it once per test binary,
 // into the template database that each benchmark's database is cloned from, so it
 // costs nothing in the normal test run and is not repeated by -count.
 const benchSchema = `
-CREATE TABLE bench_posts (id bigint NOT NULL, created_at timestamptz NOT NULL, title text NOT NULL, author_id int NOT NULL);
-INSERT INTO bench_posts (id, created_at, title, author_id)
-	SELECT i, timestamptz '2020-01-01' + (i / 3) * interval '1 second', 'post number ' || i, i % 1000
+CREATE TABLE bench_posts (id bigint NOT NULL, created_at timestamptz NOT NULL, title text NOT NULL, author_id int NOT NULL, score int);
+INSERT INTO bench_posts (id, created_at, title, author_id, score)
+	SELECT i, timestamptz '2020-01-01' + (i / 3) * interval '1 second', 'post number ' || i, i % 1000,
+		CASE WHEN i % 4 <> 0 THEN i % 5000 END
 	FROM generate_series(1, 1000000) AS i;
 ALTER TABLE bench_posts ADD PRIMARY KEY (id);
 CREATE INDEX bench_posts_created_at_id_idx ON bench_posts (created_at, id);
+CREATE INDEX bench_posts_score_id_idx ON bench_posts (score DESC NULLS LAST, id DESC);
 `
 
 // benchSetup returns a database cloned from the template holding benchSchema, vacuumed
@@ -236,5 +240,76 @@ func BenchmarkPlan(b *testing.B) {
 				b.Fatal("bad page")
 			}
 		}
+	})
+}
+
+// BenchScore reads the nullable score of the benchmark table.
+type BenchScore struct {
+	ID    int64
+	Score *int32
+}
+
+// TableName implements the model's table-name hook.
+func (BenchScore) TableName() string { return "bench_posts" }
+
+// BenchmarkPaginate_nullable measures page 1 and the page after row 500,000 in the
+// order "-score NULLS LAST" (a nullable key, 250,000 NULLs after 750,000 scores),
+// through batchorm and through a pgx twin sending the same UNION ALL of two index
+// ranges. pgx_or sends the plain OR of the two, which PostgreSQL filters row by row
+// from the start of the index: what the page would cost without the split.
+func BenchmarkPaginate_nullable(b *testing.B) {
+	db := benchSetup(b)
+	ctx := context.Background()
+	var deep BenchScore
+	if err := db.QueryRow(ctx, `SELECT id, score FROM bench_posts ORDER BY score DESC NULLS LAST, id DESC OFFSET 499999 LIMIT 1`).
+		Scan(&deep.ID, &deep.Score); err != nil || deep.Score == nil {
+		b.Fatalf("deep row %+v: %v", deep, err)
+	}
+	q := orm.Query[BenchScore](db).OrderBy("-score NULLS LAST")
+	byScore, err := paginate.OrderBy[BenchScore]("-score NULLS LAST")
+	if err != nil {
+		b.Fatal(err)
+	}
+	deepToken, err := paginate.CursorFor(nil, byScore, &deep)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const (
+		cols  = `SELECT "bench_posts"."id", "bench_posts"."score" FROM "bench_posts"`
+		order = ` ORDER BY "bench_posts"."score" DESC NULLS LAST, "bench_posts"."id" DESC LIMIT 21`
+		union = `(` + cols + ` WHERE "bench_posts"."score" <= $1 AND ("bench_posts"."score" < $2 OR ("bench_posts"."score" = $3 AND "bench_posts"."id" < $4))` + order +
+			`) UNION ALL (` + cols + ` WHERE "bench_posts"."score" IS NULL` + order + `) ORDER BY 2 DESC NULLS LAST, 1 DESC LIMIT 21`
+		or = cols + ` WHERE ("bench_posts"."score" < $1 OR "bench_posts"."score" IS NULL) OR ("bench_posts"."score" = $1 AND "bench_posts"."id" < $2)` + order
+	)
+	twin := func(ctx context.Context, sql string, args ...any) int {
+		rows, err := db.Pool().Query(ctx, sql, args...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (BenchScore, error) {
+			var s BenchScore
+			return s, r.Scan(&s.ID, &s.Score)
+		})
+		if err != nil || len(items) != benchLimit+1 {
+			b.Fatalf("%d rows: %v", len(items), err)
+		}
+		return benchLimit
+	}
+	for _, c := range []struct{ name, token string }{{"page1", ""}, {"deep", deepToken}} {
+		b.Run(c.name+"/batchorm", func(b *testing.B) {
+			benchLoop(b, func(ctx context.Context) int {
+				page, err := q.Paginate(ctx, paginate.Request{Limit: benchLimit, After: c.token})
+				if err != nil || !page.HasNext {
+					b.Fatalf("page: %v", err)
+				}
+				return len(page.Items)
+			})
+		})
+	}
+	b.Run("deep/pgx", func(b *testing.B) {
+		benchLoop(b, func(ctx context.Context) int { return twin(ctx, union, *deep.Score, *deep.Score, *deep.Score, deep.ID) })
+	})
+	b.Run("deep/pgx_or", func(b *testing.B) {
+		benchLoop(b, func(ctx context.Context) int { return twin(ctx, or, *deep.Score, deep.ID) })
 	})
 }
