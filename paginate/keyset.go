@@ -295,78 +295,128 @@ func encodeAt(c *Codec, o Order, base unsafe.Pointer) (string, error) {
 // (see [Plan.Branches]).
 func keysetCond(qualifier string, keys []sortKey, vals []any, included bool) ([]string, [][]any) {
 	prefix := qualifierPrefix(qualifier)
-	cols := make([]string, len(keys))
-	for i, k := range keys {
-		cols[i] = prefix + k.col.Quoted
-	}
+	var b strings.Builder
+	col := func(i int) { b.WriteString(prefix); b.WriteString(keys[i].col.Quoted) }
 	if rowValueOK(keys) {
-		op := ">"
+		op := " > "
 		if keys[0].desc {
-			op = "<"
+			op = " < "
 		}
 		if included {
-			op += "="
+			op = op[:2] + "= "
 		}
 		if len(keys) == 1 {
-			return []string{cols[0] + " " + op + " ?"}, [][]any{{vals[0]}}
+			col(0)
+			b.WriteString(op)
+			b.WriteByte('?')
+			return []string{b.String()}, [][]any{{vals[0]}}
 		}
-		ph := strings.Repeat(", ?", len(keys))[2:]
-		return []string{"(" + strings.Join(cols, ", ") + ") " + op + " (" + ph + ")"}, [][]any{slices.Clone(vals)}
+		b.WriteByte('(')
+		for i := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			col(i)
+		}
+		b.WriteByte(')')
+		b.WriteString(op)
+		b.WriteByte('(')
+		b.WriteString(strings.Repeat(", ?", len(keys))[2:])
+		b.WriteByte(')')
+		return []string{b.String()}, [][]any{slices.Clone(vals)}
 	}
 	split := keys[0].nullable && !keys[0].nullsFirst && vals[0] != nil
-	var terms []string
-	var args []any
+	bound := vals[0] != nil && (!keys[0].nullable || keys[0].nullsFirst || split)
+	args := make([]any, 0, len(keys)*(len(keys)+3)/2+1)
+	if bound {
+		col(0)
+		if keys[0].desc {
+			b.WriteString(" <= ? AND ")
+		} else {
+			b.WriteString(" >= ? AND ")
+		}
+		args = append(args, vals[0])
+	}
+	b.WriteByte('(')
+	terms := 0
+	equal := func(j int) { // "col = ?" or "col IS NULL"
+		col(j)
+		if vals[j] == nil {
+			b.WriteString(" IS NULL")
+		} else {
+			b.WriteString(" = ?")
+			args = append(args, vals[j])
+		}
+	}
 	for i, k := range keys {
-		after, aargs := afterCond(cols[i], k, vals[i], split && i == 0)
-		if after == "" {
+		if vals[i] == nil && !k.nullsFirst { // NULLs sort last: nothing comes after a NULL
 			continue
 		}
-		var conj []string
-		var cargs []any
+		if terms > 0 {
+			b.WriteString(" OR ")
+		}
+		terms++
+		if i > 0 {
+			b.WriteByte('(')
+		}
 		for j := range i {
-			if vals[j] == nil {
-				conj = append(conj, cols[j]+" IS NULL")
-			} else {
-				conj = append(conj, cols[j]+" = ?")
-				cargs = append(cargs, vals[j])
-			}
+			equal(j)
+			b.WriteString(" AND ")
 		}
-		conj = append(conj, after)
-		term := strings.Join(conj, " AND ")
-		if len(conj) > 1 {
-			term = "(" + term + ")"
+		args = writeAfter(&b, args, func() { col(i) }, k, vals[i], split && i == 0)
+		if i > 0 {
+			b.WriteByte(')')
 		}
-		terms = append(terms, term)
-		args = append(append(args, cargs...), aargs...)
 	}
 	if included { // the cursor's row itself: every key equal (the order is total)
-		conj := make([]string, len(keys))
-		for j := range keys {
-			if vals[j] == nil {
-				conj[j] = cols[j] + " IS NULL"
-			} else {
-				conj[j] = cols[j] + " = ?"
-				args = append(args, vals[j])
-			}
+		if terms > 0 {
+			b.WriteString(" OR ")
 		}
-		terms = append(terms, "("+strings.Join(conj, " AND ")+")")
+		terms++
+		b.WriteByte('(')
+		for j := range keys {
+			if j > 0 {
+				b.WriteString(" AND ")
+			}
+			equal(j)
+		}
+		b.WriteByte(')')
 	}
-	if len(terms) == 0 {
+	if terms == 0 {
 		return []string{"FALSE"}, [][]any{nil}
 	}
-	cond := "(" + strings.Join(terms, " OR ") + ")"
-	if k := keys[0]; vals[0] != nil && (!k.nullable || k.nullsFirst || split) {
-		op := ">="
-		if k.desc {
-			op = "<="
-		}
-		cond = cols[0] + " " + op + " ? AND " + cond
-		args = append([]any{vals[0]}, args...)
-	}
+	b.WriteByte(')')
 	if split {
-		return []string{cond, cols[0] + " IS NULL"}, [][]any{args, nil}
+		return []string{b.String(), prefix + keys[0].col.Quoted + " IS NULL"}, [][]any{args, nil}
 	}
-	return []string{cond}, [][]any{args}
+	return []string{b.String()}, [][]any{args}
+}
+
+// writeAfter writes "col sorts strictly after v" for one key (col writes the column),
+// which must not be a NULL sorting last (nothing is after it), and returns args with
+// its argument. nonNull leaves out the NULLs that sort after v.
+func writeAfter(b *strings.Builder, args []any, col func(), k sortKey, v any, nonNull bool) []any {
+	if v == nil { // NULLs sort first: every non-NULL value is after
+		col()
+		b.WriteString(" IS NOT NULL")
+		return args
+	}
+	op := " > ?"
+	if k.desc {
+		op = " < ?"
+	}
+	if k.nullable && !k.nullsFirst && !nonNull {
+		b.WriteByte('(')
+		col()
+		b.WriteString(op)
+		b.WriteString(" OR ")
+		col()
+		b.WriteString(" IS NULL)")
+		return append(args, v)
+	}
+	col()
+	b.WriteString(op)
+	return append(args, v)
 }
 
 func rowValueOK(keys []sortKey) bool {
@@ -376,24 +426,4 @@ func rowValueOK(keys []sortKey) bool {
 		}
 	}
 	return true
-}
-
-// afterCond renders "col sorts strictly after v" for one key, or "" when nothing can
-// (v is NULL and NULLs sort last). nonNull leaves out the NULLs that sort after v.
-func afterCond(col string, k sortKey, v any, nonNull bool) (string, []any) {
-	nullsLast := !k.nullsFirst
-	if v == nil {
-		if nullsLast {
-			return "", nil
-		}
-		return col + " IS NOT NULL", nil
-	}
-	op := ">"
-	if k.desc {
-		op = "<"
-	}
-	if k.nullable && nullsLast && !nonNull {
-		return "(" + col + " " + op + " ? OR " + col + " IS NULL)", []any{v}
-	}
-	return col + " " + op + " ?", []any{v}
 }
