@@ -137,19 +137,19 @@ func (q Select[T]) wrapped(pre, post string) (string, []any, error) {
 	if err := q.err0(); err != nil {
 		return "", nil, err
 	}
-	inner := q
-	inner.order = nil
-	inner.preloads = nil
-	b, err := inner.build()
+	jp, err := q.joinPlan()
 	if err != nil {
 		return "", nil, err
 	}
+	if _, err := q.selectedColumns(); err != nil { // refused here as by All
+		return "", nil, err
+	}
 	from := q.m.QTable
-	if b.join != nil {
-		from = b.join.From()
+	if jp != nil {
+		from = jp.From()
 	}
 	st := sqlb.Select{Prefix: pre, Columns: "1", From: from, Limit: q.limit, Offset: q.offset, Suffix: post}
-	if st.Where, err = inner.conditions(b.join); err != nil {
+	if st.Where, err = q.conditions(jp); err != nil {
 		return "", nil, fmt.Errorf("orm: %w", err)
 	}
 	sql, args, err := st.ToSQL()

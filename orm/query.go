@@ -154,10 +154,8 @@ func (q Select[T]) build() (*built, error) {
 	}
 	b := &built{}
 	var err error
-	if len(q.joins) > 0 {
-		if b.join, err = loader.NewJoinPlan(q.m, q.joins...); err != nil {
-			return nil, fmt.Errorf("orm: Join: %w", err)
-		}
+	if b.join, err = q.joinPlan(); err != nil {
+		return nil, err
 	}
 	if len(q.preloads) > 0 {
 		if b.plan, err = loader.NewPlan(q.m, q.preloads...); err != nil {
@@ -191,6 +189,18 @@ func (q Select[T]) build() (*built, error) {
 		return nil, fmt.Errorf("orm: render: %w", err)
 	}
 	return b, nil
+}
+
+// joinPlan returns the plan of q's joins, or nil without joins.
+func (q Select[T]) joinPlan() (*loader.JoinPlan, error) {
+	if len(q.joins) == 0 {
+		return nil, nil
+	}
+	jp, err := loader.NewJoinPlan(q.m, q.joins...)
+	if err != nil {
+		return nil, fmt.Errorf("orm: Join: %w", err)
+	}
+	return jp, nil
 }
 
 // conditions returns q's Where conditions with field names resolved to columns.

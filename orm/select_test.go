@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,6 +140,27 @@ func TestSelect_CountExists(t *testing.T) {
 					t.Errorf("Exists = %v, %v; want %v", ok, err, tc.exists)
 				}
 			})
+		})
+	}
+}
+
+// Count and Exists refuse a bad query before sending anything, as All does.
+func TestSelect_CountExists_badQuery(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx := testCtx(t)
+	for want, q := range map[string]orm.Select[User]{
+		`unknown column "nope"`:   orm.Query[User](db).Columns("nope"),
+		`Join`:                    orm.Query[User](db).Join("Posts"), // to-many: Preload it
+		`unknown column "height"`: orm.Query[User](db).Where(orm.Gt{"height": 1}),
+	} {
+		ormtest.AssertStatements(t, ctx, 0, func(ctx context.Context) {
+			if _, err := q.Count(ctx); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("Count: %v, want an error containing %q", err, want)
+			}
+			if _, err := q.Exists(ctx); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("Exists: %v, want an error containing %q", err, want)
+			}
 		})
 	}
 }
