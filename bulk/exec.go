@@ -9,8 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/batchorm/batchorm/internal/dbx"
 )
 
 // inChunks runs fn on each [lo, hi) chunk of n rows: directly on q when there is one
@@ -21,7 +19,7 @@ func inChunks(ctx context.Context, q Querier, n, size int, fn func(q Querier, lo
 	if len(cs) == 1 {
 		return fn(q, 0, n)
 	}
-	return dbx.InTx(ctx, q, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 		for _, c := range cs {
 			if err := fn(tx, c[0], c[1]); err != nil {
 				return err

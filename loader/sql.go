@@ -2,13 +2,13 @@ package loader
 
 import (
 	"fmt"
+	sq "github.com/Masterminds/squirrel"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/batchorm/batchorm/internal/model"
-	"github.com/batchorm/batchorm/internal/sqlb"
 )
 
 // statement is the rendered SQL of one edge and what is needed to scan its rows.
@@ -75,7 +75,7 @@ func (n *node) render() error {
 		// have to guess it, so the limit is a window over the ANY lookup instead.
 		sql = r.windowed()
 	}
-	n.st.sql, err = sqlb.Dollar(sql)
+	n.st.sql, err = sq.Dollar.ReplacePlaceholders(sql)
 	if err != nil {
 		return fmt.Errorf("loader: %q: render: %w", n.path, err)
 	}

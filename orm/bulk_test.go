@@ -44,7 +44,7 @@ func mustBulkAccounts(t *testing.T, ctx context.Context, db *orm.DB, n int) []Bu
 	for i := range rows {
 		rows[i] = BulkAccount{Email: fmt.Sprintf("a%d@x", i), Team: i % 3}
 	}
-	if err := orm.BulkCreate(ctx, db, rows); err != nil {
+	if err := bulk.Create(ctx, db, rows); err != nil {
 		t.Fatal(err)
 	}
 	return rows
@@ -81,10 +81,10 @@ func TestBulkCreate_writesIDsBack(t *testing.T) {
 	if got, want := bulkTable(t, ctx, db), bulkLines(rows); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("table %v\nstructs %v", got, want)
 	}
-	if err := orm.BulkCreate[BulkAccount](ctx, db, nil); !errors.Is(err, bulk.ErrEmpty) {
+	if err := bulk.Create[BulkAccount](ctx, db, nil); !errors.Is(err, bulk.ErrEmpty) {
 		t.Fatalf("want bulk.ErrEmpty, got %v", err)
 	}
-	if err := orm.BulkCreate(ctx, nil, rows); err == nil {
+	if err := bulk.Create(ctx, nil, rows); err == nil {
 		t.Fatal("nil DB accepted")
 	}
 }
@@ -95,7 +95,7 @@ func TestSelect_UpdateAll(t *testing.T) {
 	ctx := bulkCtx(t)
 	rows := mustBulkAccounts(t, ctx, db, 30)
 	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 1, RoundTrips: 1}, func(ctx context.Context) {
-		n, err := orm.Query[BulkAccount](db).Where(orm.Eq{"team": 1}).Where("id > ?", 0).UpdateAll(ctx, bulk.Set{"active": false})
+		n, err := orm.Query[BulkAccount](db).Where(orm.Eq{"team": 1}).Where("id > ?", 0).UpdateAll(ctx, orm.Set{"active": false})
 		if err != nil || n != 10 {
 			t.Fatalf("updated %d: %v", n, err)
 		}
@@ -106,7 +106,7 @@ func TestSelect_UpdateAll(t *testing.T) {
 	if got, want := bulkTable(t, ctx, db), bulkLines(rows); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("table %v\nwant %v", got, want)
 	}
-	back, err := orm.Query[BulkAccount](db).Where(orm.Eq{"team": 2}).UpdateAllReturning(ctx, bulk.Set{"team": bulk.Expr("team + ?", 10)})
+	back, err := orm.Query[BulkAccount](db).Where(orm.Eq{"team": 2}).UpdateAllReturning(ctx, orm.Set{"team": orm.Expr("team + ?", 10)})
 	if err != nil || len(back) != 10 || back[0].Team != 12 {
 		t.Fatalf("returned %+v: %v", back, err)
 	}
@@ -121,17 +121,17 @@ func TestSelect_UpdateAll_refused(t *testing.T) {
 	db := ormtest.New(t, ormtest.Schema(bulkSchema))
 	ctx := bulkCtx(t)
 	base := orm.Query[BulkAccount](db)
-	set := bulk.Set{"active": false}
+	set := orm.Set{"active": false}
 	cases := []struct {
 		name string
 		run  func(ctx context.Context) error
 		want error
 	}{
-		{"no where", func(ctx context.Context) error { _, err := base.UpdateAll(ctx, set); return err }, bulk.ErrMissingWhere},
-		{"delete without where", func(ctx context.Context) error { _, err := base.DeleteAll(ctx); return err }, bulk.ErrMissingWhere},
-		{"empty set", func(ctx context.Context) error { _, err := base.Where(bulk.AllRows).UpdateAll(ctx, nil); return err }, bulk.ErrNothingToUpdate},
+		{"no where", func(ctx context.Context) error { _, err := base.UpdateAll(ctx, set); return err }, orm.ErrMissingWhere},
+		{"delete without where", func(ctx context.Context) error { _, err := base.DeleteAll(ctx); return err }, orm.ErrMissingWhere},
+		{"empty set", func(ctx context.Context) error { _, err := base.Where(orm.AllRows).UpdateAll(ctx, nil); return err }, orm.ErrNothingToUpdate},
 		{"unknown set column", func(ctx context.Context) error {
-			_, err := base.Where(bulk.AllRows).UpdateAll(ctx, bulk.Set{"actve": true})
+			_, err := base.Where(orm.AllRows).UpdateAll(ctx, orm.Set{"actve": true})
 			var ce *orm.ColumnError
 			if errors.As(err, &ce) {
 				return errFound
@@ -157,10 +157,10 @@ func TestSelect_UpdateAll_refused(t *testing.T) {
 		})
 	}
 	for name, q := range map[string]orm.Select[BulkAccount]{
-		"OrderBy": base.Where(bulk.AllRows).OrderBy("id"),
-		"Limit":   base.Where(bulk.AllRows).Limit(3),
-		"Offset":  base.Where(bulk.AllRows).Offset(3),
-		"Columns": base.Where(bulk.AllRows).Columns("id"),
+		"OrderBy": base.Where(orm.AllRows).OrderBy("id"),
+		"Limit":   base.Where(orm.AllRows).Limit(3),
+		"Offset":  base.Where(orm.AllRows).Offset(3),
+		"Columns": base.Where(orm.AllRows).Columns("id"),
 	} {
 		if _, err := q.UpdateAll(ctx, set); err == nil {
 			t.Errorf("UpdateAll accepted %s", name)
@@ -169,7 +169,7 @@ func TestSelect_UpdateAll_refused(t *testing.T) {
 			t.Errorf("DeleteAll accepted %s", name)
 		}
 	}
-	if _, err := orm.Query[BulkAccount](nil).Where(bulk.AllRows).DeleteAll(ctx); err == nil {
+	if _, err := orm.Query[BulkAccount](nil).Where(orm.AllRows).DeleteAll(ctx); err == nil {
 		t.Error("query without DB accepted")
 	}
 }
@@ -205,21 +205,21 @@ func TestBulkUpdateUpsertDelete(t *testing.T) {
 		rows[i].Team = 100 + i
 	}
 	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
-		n, err := orm.BulkUpdate(ctx, db, rows, []string{"team"})
+		n, err := bulk.Update(ctx, db, rows, []string{"team"})
 		if err != nil || n != 6 {
 			t.Fatalf("updated %d: %v", n, err)
 		}
 	})
 	up := []BulkAccount{{Email: "a0@x", Team: 7, Active: true}, {Email: "new@x", Team: 8, Active: true}}
 	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
-		res, err := orm.BulkUpsert(ctx, db, up, bulk.OnConflict("email").DoUpdate("team"))
+		res, err := bulk.Upsert(ctx, db, up, bulk.OnConflict("email").DoUpdate("team"))
 		if err != nil || res.Written != 2 || up[0].ID != rows[0].ID || up[1].ID == 0 {
 			t.Fatalf("result %+v, rows %+v: %v", res, up, err)
 		}
 	})
 	rows[0].Team = 7
 	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
-		n, err := orm.BulkDelete(ctx, db, rows[3:])
+		n, err := bulk.Delete(ctx, db, rows[3:])
 		if err != nil || n != 3 {
 			t.Fatalf("deleted %d: %v", n, err)
 		}
@@ -227,16 +227,16 @@ func TestBulkUpdateUpsertDelete(t *testing.T) {
 	if got, want := bulkTable(t, ctx, db), bulkLines(append(rows[:3:3], up[1])); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("table %v, want %v", got, want)
 	}
-	if _, err := orm.BulkUpdate(ctx, db, rows, nil); !errors.Is(err, bulk.ErrNothingToUpdate) {
+	if _, err := bulk.Update(ctx, db, rows, nil); !errors.Is(err, bulk.ErrNothingToUpdate) {
 		t.Fatalf("want ErrNothingToUpdate, got %v", err)
 	}
-	if _, err := orm.BulkUpsert(ctx, nil, up, bulk.OnConflict("email").DoNothing()); err == nil {
+	if _, err := bulk.Upsert(ctx, nil, up, bulk.OnConflict("email").DoNothing()); err == nil {
 		t.Fatal("nil DB accepted")
 	}
-	if _, err := orm.BulkDelete(ctx, nil, rows); err == nil {
+	if _, err := bulk.Delete(ctx, nil, rows); err == nil {
 		t.Fatal("nil DB accepted")
 	}
-	if _, err := orm.BulkUpdate(ctx, nil, rows, []string{"team"}); err == nil {
+	if _, err := bulk.Update(ctx, nil, rows, []string{"team"}); err == nil {
 		t.Fatal("nil DB accepted")
 	}
 }

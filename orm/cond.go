@@ -1,122 +1,60 @@
 package orm
 
 import (
-	"fmt"
-	"reflect"
-	"sort"
-
 	sq "github.com/Masterminds/squirrel"
 
-	"github.com/batchorm/batchorm/internal/sqlb"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
-// Eq is a condition on field or column names: each key equals its value. A nil value
-// renders IS NULL; a slice (other than []byte) renders = ANY($n) with one array
-// parameter. Keys are checked against the model; values are bound parameters.
-type Eq map[string]any
+// The condition language. Every condition below is accepted wherever batchorm takes
+// one: [Select.Where] (and so Count, Exists, pages, UpdateAll and DeleteAll), and
+// loader.Where on preloaded children. Names in the maps are field or column names,
+// checked against the model of the statement they are used in; values are always
+// bound parameters. Conditions that name columns refuse to render on their own (their
+// ToSql returns an error): hand them to a query.
 
-// NotEq is the negation of [Eq]: IS NOT NULL for nil, <> ALL($n) for a slice.
-type NotEq map[string]any
+// Eq is a condition on field or column names: each key equals its value. A nil value
+// (or nil pointer) renders IS NULL; a slice or array (other than []byte) renders
+// = ANY($n) with one array parameter, and a nil slice is the empty set, as an empty
+// slice is.
+type Eq = sqlw.Eq
+
+// NotEq negates [Eq] key by key: IS NOT NULL for nil, <> ALL($n) for a slice, so an
+// empty or nil slice excludes nothing and both match every row.
+type NotEq = sqlw.NotEq
 
 // Lt is a condition "key < value" for each key.
-type Lt map[string]any
+type Lt = sqlw.Lt
 
 // Lte is a condition "key <= value" for each key.
-type Lte map[string]any
+type Lte = sqlw.Lte
 
 // Gt is a condition "key > value" for each key.
-type Gt map[string]any
+type Gt = sqlw.Gt
 
 // Gte is a condition "key >= value" for each key.
-type Gte map[string]any
+type Gte = sqlw.Gte
 
-// condition is a predicate whose names must be resolved against the model first.
-type condition interface {
-	sq.Sqlizer
-	resolve(r resolver) (sq.Sqlizer, error)
-}
+// Or is true when any of its conditions is: orm.Or{orm.Eq{"role": "admin"},
+// orm.Gt{"karma": 100}}. Its parts are conditions of this list or any squirrel Sqlizer;
+// each is put in parentheses. An empty Or is an error.
+type Or = sqlw.Or
 
-// ToSql implements squirrel's Sqlizer; it refuses, because the keys must be checked
-// against a model first: pass the map to [Select.Where].
-func (e Eq) ToSql() (string, []any, error) { return "", nil, errUnresolved }
+// And is true when all of its conditions are; see [Or].
+type And = sqlw.And
 
-// ToSql implements squirrel's Sqlizer; see [Eq.ToSql].
-func (e NotEq) ToSql() (string, []any, error) { return "", nil, errUnresolved }
+// IsNull is the condition "name IS NULL", name a field or column of the model.
+func IsNull(name string) sq.Sqlizer { return sqlw.IsNull(name) }
 
-// ToSql implements squirrel's Sqlizer; see [Eq.ToSql].
-func (e Lt) ToSql() (string, []any, error) { return "", nil, errUnresolved }
+// Not negates a condition: NOT (c).
+func Not(c sq.Sqlizer) sq.Sqlizer { return sqlw.Not(c) }
 
-// ToSql implements squirrel's Sqlizer; see [Eq.ToSql].
-func (e Lte) ToSql() (string, []any, error) { return "", nil, errUnresolved }
+// Expr is a condition (or a [Set] value) written as SQL with '?' placeholders and its
+// args: orm.Expr("age > ? OR age IS NULL", 30); '??' is a literal '?'. Names inside it
+// are the caller's and are not checked; args are bound parameters, and args that are
+// squirrel builders render as subqueries in place.
+func Expr(sql string, args ...any) sq.Sqlizer { return sqlw.Expr(sql, args...) }
 
-// ToSql implements squirrel's Sqlizer; see [Eq.ToSql].
-func (e Gt) ToSql() (string, []any, error) { return "", nil, errUnresolved }
-
-// ToSql implements squirrel's Sqlizer; see [Eq.ToSql].
-func (e Gte) ToSql() (string, []any, error) { return "", nil, errUnresolved }
-
-var errUnresolved = fmt.Errorf("orm: condition used outside a query: pass it to Where")
-
-func (e Eq) resolve(r resolver) (sq.Sqlizer, error)    { return compare(r, e, "=") }
-func (e NotEq) resolve(r resolver) (sq.Sqlizer, error) { return compare(r, e, "<>") }
-func (e Lt) resolve(r resolver) (sq.Sqlizer, error)    { return compare(r, e, "<") }
-func (e Lte) resolve(r resolver) (sq.Sqlizer, error)   { return compare(r, e, "<=") }
-func (e Gt) resolve(r resolver) (sq.Sqlizer, error)    { return compare(r, e, ">") }
-func (e Gte) resolve(r resolver) (sq.Sqlizer, error)   { return compare(r, e, ">=") }
-
-func compare(r resolver, kv map[string]any, op string) (sq.Sqlizer, error) {
-	if len(kv) == 0 {
-		return nil, fmt.Errorf("empty %s condition", op)
-	}
-	keys := make([]string, 0, len(kv))
-	for k := range kv {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var e sqlb.Expr
-	for i, k := range keys {
-		col, err := r.column(k)
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 {
-			e.SQL += " AND "
-		}
-		v := kv[k]
-		switch {
-		case v == nil || isNilPtr(v):
-			switch op {
-			case "=":
-				e.SQL += col + " IS NULL"
-			case "<>":
-				e.SQL += col + " IS NOT NULL"
-			default:
-				return nil, fmt.Errorf("%s %s NULL is never true", k, op)
-			}
-		case isList(v):
-			switch op {
-			case "=":
-				e.SQL += col + " = ANY(?)"
-			case "<>":
-				e.SQL += col + " <> ALL(?)"
-			default:
-				return nil, fmt.Errorf("%s %s a list: use a single value", k, op)
-			}
-			e.Args = append(e.Args, v)
-		default:
-			e.SQL += col + " " + op + " ?"
-			e.Args = append(e.Args, v)
-		}
-	}
-	return e, nil
-}
-
-func isNilPtr(v any) bool {
-	rv := reflect.ValueOf(v)
-	return rv.Kind() == reflect.Pointer && rv.IsNil()
-}
-
-func isList(v any) bool {
-	rv := reflect.ValueOf(v)
-	return (rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() != reflect.Uint8) || rv.Kind() == reflect.Array && rv.Type().Elem().Kind() != reflect.Uint8
-}
+// AllRows is the explicit "every row" condition of [Select.UpdateAll] and
+// [Select.DeleteAll], which refuse a query without Where.
+var AllRows sq.Sqlizer = sqlw.AllRows

@@ -26,6 +26,7 @@ type Querier = dbx.Querier
 // DB satisfies [Querier], so it can be handed to the loader, bulk and paginate
 // packages, and raw pgx calls through it are counted by [WithQueryLog].
 type DB struct {
+	shared // per-handle facts (bulk's catalog entries), found by the engines
 	pool   *pgxpool.Pool
 	q      Querier
 	tracer *querylog.Tracer
@@ -33,6 +34,9 @@ type DB struct {
 }
 
 var _ Querier = (*DB)(nil)
+
+// shared is embedded in DB under an unexported name; see internal/dbx.Box.
+type shared = dbx.Box
 
 // Option configures [New].
 type Option func(*options) error
@@ -73,7 +77,7 @@ func New(p *pgxpool.Pool, opts ...Option) (*DB, error) {
 	if t == nil && !o.allowUntraced {
 		return nil, ErrUntracedPool
 	}
-	return &DB{pool: p, q: p, tracer: t}, nil
+	return &DB{shared: dbx.NewBox(), pool: p, q: p, tracer: t}, nil
 }
 
 // Open builds a pool from cfg with [pool.New] (production defaults, tracer installed)
@@ -133,9 +137,17 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *DB) error) error {
 	if fn == nil {
 		return errors.New("orm: Tx: nil function")
 	}
-	return dbx.InTx(ctx, db.q, func(t pgx.Tx) error {
-		return fn(&DB{pool: db.pool, q: t, tracer: db.tracer})
+	return pgx.BeginFunc(ctx, db.q, func(t pgx.Tx) error {
+		return fn(db.WithTx(t))
 	})
+}
+
+// WithTx returns a DB that runs every batchorm API on tx, a transaction the caller
+// began (with pgx, or with [DB.Begin] to set options) and still owns: commit or roll
+// it back yourself. It shares db's pool, statement counting and cached facts. Like
+// tx, it is for the goroutine that runs the transaction.
+func (db *DB) WithTx(tx pgx.Tx) *DB {
+	return &DB{shared: db.shared, pool: db.pool, q: tx, tracer: db.tracer}
 }
 
 // Exec runs sql with args and returns its command tag.

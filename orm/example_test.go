@@ -23,8 +23,8 @@ func ExampleQuery() {
 	fmt.Println(sql)
 	fmt.Println(args)
 	// Output:
-	// SELECT "users"."id", "users"."name", "users"."email", "users"."age", "users"."created_at" FROM "users" WHERE ("users"."name" = $1) AND ("users"."age" > $2) ORDER BY "users"."created_at" DESC LIMIT 10
-	// [ann 30]
+	// SELECT "users"."id", "users"."name", "users"."email", "users"."age", "users"."created_at" FROM "users" WHERE ("users"."name" = $1) AND ("users"."age" > $2) ORDER BY "users"."created_at" DESC LIMIT $3
+	// [ann 30 10]
 }
 
 func ExampleSelect_OrderBy_unknownColumn() {

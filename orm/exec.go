@@ -7,12 +7,12 @@ import (
 	"iter"
 	"unsafe"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/batchorm/batchorm/internal/model"
-	"github.com/batchorm/batchorm/internal/sqlb"
-	"github.com/batchorm/batchorm/loader"
+	"github.com/batchorm/batchorm/internal/scan"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
+
+// errStop ends a row loop whose consumer stopped.
+var errStop = errors.New("stop")
 
 // ErrMultipleRows is returned by [Select.One] when more than one row matches.
 var ErrMultipleRows = errors.New("orm: more than one row matches")
@@ -148,13 +148,11 @@ func (q Select[T]) wrapped(pre, post string) (string, []any, error) {
 	if jp != nil {
 		from = jp.From()
 	}
-	st := sqlb.Select{Prefix: pre, Columns: "1", From: from, Limit: q.limit, Offset: q.offset, Suffix: post}
-	if st.Where, err = q.conditions(jp); err != nil {
-		return "", nil, fmt.Errorf("orm: %w", err)
-	}
+	st := sqlw.Select{Prefix: pre, Columns: "1", From: from, Where: q.where, Resolver: resolver{m: q.m, join: jp},
+		Limit: q.limit, Offset: q.offset, Suffix: post}
 	sql, args, err := st.ToSQL()
 	if err != nil {
-		return "", nil, fmt.Errorf("orm: render: %w", err)
+		return "", nil, fmt.Errorf("orm: %w", whereErr(err))
 	}
 	return sql, args, nil
 }
@@ -184,112 +182,49 @@ func (q Select[T]) Iter(ctx context.Context) iter.Seq2[T, error] {
 			yield(zero, fmt.Errorf("orm: query %s: %w", q.m.Table, err))
 			return
 		}
-		defer rows.Close()
-		s := newScanner(b)
-		for rows.Next() {
+		r := b.row()
+		err = scan.Each(rows, func() error {
 			var item T
-			if err := s.scan(rows, unsafe.Pointer(&item)); err != nil {
-				yield(zero, err)
-				return
+			if err := r.Scan(rows, unsafe.Pointer(&item)); err != nil {
+				return err
 			}
 			if !yield(item, nil) {
-				return
+				return errStop
 			}
-		}
-		if err := rows.Err(); err != nil {
+			return nil
+		})
+		if err != nil && err != errStop {
 			yield(zero, fmt.Errorf("orm: query %s: %w", q.m.Table, err))
 		}
 	}
 }
 
+// row returns the scanner of b's rows: the selected columns, then the joined ones.
+func (b *built) row() *scan.Row {
+	if b.join != nil {
+		return scan.NewRow(nil, b.cols, b.join.NewScanner())
+	}
+	return scan.NewRow(nil, b.cols, nil)
+}
+
+// hint is the number of rows to make room for: the limit when set.
+func hint(limit int64) int { return int(max(min(limit, 1024), 0)) }
+
 // fetch runs b and scans every row into a new slice.
 func fetch[T any](ctx context.Context, db Querier, b *built, limit int64) ([]T, error) {
-	rows, err := db.Query(ctx, b.sql, b.args...)
+	items, err := scan.Query[T](ctx, db, b.sql, b.args, b.row(), hint(limit))
 	if err != nil {
 		return nil, fmt.Errorf("orm: query: %w", err)
-	}
-	return collect[T](rows, b, limit)
-}
-
-// fetchCounted sends b and the COUNT statement count in one round trip (a pipelined
-// batch) and returns the rows and the count.
-func fetchCounted[T any](ctx context.Context, db Querier, b *built, limit int64, count string, countArgs []any) (_ []T, _ int64, err error) {
-	batch := &pgx.Batch{}
-	batch.Queue(b.sql, b.args...)
-	batch.Queue(count, countArgs...)
-	br := db.SendBatch(ctx, batch)
-	defer func() {
-		if cerr := br.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("orm: query: %w", cerr)
-		}
-	}()
-	rows, err := br.Query()
-	if err != nil {
-		return nil, 0, fmt.Errorf("orm: query: %w", err)
-	}
-	items, err := collect[T](rows, b, limit)
-	if err != nil {
-		return nil, 0, err
-	}
-	var total int64
-	if err := br.QueryRow().Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("orm: count: %w", err)
-	}
-	return items, total, nil
-}
-
-// collect scans every row of rows into a new slice and closes rows.
-func collect[T any](rows pgx.Rows, b *built, limit int64) ([]T, error) {
-	defer rows.Close()
-	var items []T
-	if limit > 0 {
-		items = make([]T, 0, min(limit, 1024))
-	}
-	s := newScanner(b)
-	for rows.Next() {
-		var zero T
-		items = append(items, zero)
-		if err := s.scan(rows, unsafe.Pointer(&items[len(items)-1])); err != nil {
-			return nil, err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("orm: query: %w", err)
-	}
-	if items == nil {
-		items = []T{}
 	}
 	return items, nil
 }
 
-// scanner fills structs from rows through the model's field offsets: no reflection by
-// name per row, one reused destination slice.
-type scanner struct {
-	cols []*model.Column
-	dest []any
-	join *loader.JoinScanner
-}
-
-func newScanner(b *built) *scanner {
-	s := &scanner{cols: b.cols, dest: make([]any, len(b.cols))}
-	if b.join != nil {
-		s.join = b.join.NewScanner()
-		s.dest = append(s.dest, s.join.Dest()...)
+// fetchCounted sends b and the COUNT statement count in one round trip (a pipelined
+// batch) and returns the rows and the count.
+func fetchCounted[T any](ctx context.Context, db Querier, b *built, limit int64, count string, countArgs []any) ([]T, int64, error) {
+	items, total, err := scan.QueryCounted[T](ctx, db, b.sql, b.args, b.row(), hint(limit), count, countArgs)
+	if err != nil {
+		return nil, 0, fmt.Errorf("orm: query: %w", err)
 	}
-	return s
-}
-
-func (s *scanner) scan(rows pgx.Rows, base unsafe.Pointer) error {
-	for i, c := range s.cols {
-		s.dest[i] = c.Ptr(base)
-	}
-	if err := rows.Scan(s.dest...); err != nil {
-		return fmt.Errorf("orm: scan: %w", err)
-	}
-	if s.join != nil {
-		if err := s.join.Assign(base); err != nil {
-			return fmt.Errorf("orm: scan: %w", err)
-		}
-	}
-	return nil
+	return items, total, nil
 }

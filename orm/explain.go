@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/batchorm/batchorm/internal/dbx"
 	"github.com/batchorm/batchorm/internal/model"
 )
 
@@ -116,7 +115,7 @@ func Explain(ctx context.Context, db Querier, sql string, args []any, opts ...Ex
 	}
 	if o.preferIndexes {
 		var plan *Plan
-		err := dbx.InTx(ctx, db, func(tx pgx.Tx) error {
+		err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
 				return fmt.Errorf("orm: explain: %w", err)
 			}

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 
+	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlw"
 	"github.com/batchorm/batchorm/paginate"
 )
 
@@ -38,7 +41,7 @@ func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (paginate
 	if err != nil {
 		return paginate.Page[T]{}, fmt.Errorf("orm: Paginate: %w", err)
 	}
-	b, err := q.pageQuery(p.Keys(), p.Limit(), 0, p)
+	b, err := q.pageQuery(p.Keys(), p.Limit(), -1, p)
 	if err != nil {
 		return paginate.Page[T]{}, err
 	}
@@ -150,7 +153,7 @@ func (q Select[T]) pageOrder(given paginate.Order) (paginate.Order, error) {
 	if err := q.err0(); err != nil {
 		return paginate.Order{}, err
 	}
-	if q.limit >= 0 || q.offset > 0 {
+	if q.limit >= 0 || q.offset >= 0 {
 		return paginate.Order{}, errors.New("the query has a Limit or Offset; the page sets them")
 	}
 	if !given.IsZero() {
@@ -202,4 +205,19 @@ func (q Select[T]) preloadPage(ctx context.Context, db Querier, b *built, items 
 		return fmt.Errorf("orm: %w", err)
 	}
 	return nil
+}
+
+// applyKeyset adds the page's keyset condition to st: ANDed to its conditions, or as
+// UNION ALL branches sorted again by output position among cols.
+func (q Select[T]) applyKeyset(st *sqlw.Select, cols []*model.Column) {
+	conds, args := q.keyset.Branches(q.m.Table)
+	switch len(conds) {
+	case 1:
+		st.Where = append(slices.Clip(st.Where), sqlw.Expr(conds[0], args[0]...))
+	case 2:
+		for i := range conds {
+			st.Branches = append(st.Branches, []sqlw.Cond{sqlw.Expr(conds[i], args[i]...)})
+		}
+		st.BranchOrderBy = q.keyset.OrderByPosition(columnPosition(cols))
+	}
 }

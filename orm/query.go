@@ -5,10 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	sq "github.com/Masterminds/squirrel"
-
 	"github.com/batchorm/batchorm/internal/model"
-	"github.com/batchorm/batchorm/internal/sqlb"
+	"github.com/batchorm/batchorm/internal/sqlw"
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/paginate"
 )
@@ -27,10 +25,10 @@ type Select[T any] struct {
 	db       *DB
 	m        *model.Model
 	err      error
-	where    []sq.Sqlizer
+	where    []sqlw.Cond
 	order    []string
 	limit    int64 // -1: none
-	offset   int64 // 0: none
+	offset   int64 // -1: none
 	cols     []string
 	joins    []loader.JoinSpec
 	preloads []loader.Spec
@@ -41,7 +39,7 @@ type Select[T any] struct {
 // rendered with [Select.ToSQL].
 func Query[T any](db *DB) Select[T] {
 	m, err := model.Of[T]()
-	return Select[T]{db: db, m: m, err: err, limit: -1}
+	return Select[T]{db: db, m: m, err: err, limit: -1, offset: -1}
 }
 
 func (q Select[T]) fail(call string, err error) Select[T] {
@@ -54,30 +52,20 @@ func (q Select[T]) fail(call string, err error) Select[T] {
 // Where adds a condition, joined to the others with AND. pred is one of:
 //   - a SQL fragment with '?' placeholders and its args: Where("age > ? AND name <> ?", 30, "x")
 //     (write a literal '?' as '??', for example the jsonb operator);
-//   - an [Eq], [NotEq], [Lt], [Lte], [Gt] or [Gte] map, whose keys are field or column
-//     names checked against the model ("Author.name" reaches a joined relation);
+//   - a condition of this package: [Eq], [NotEq], [Lt], [Lte], [Gt], [Gte] maps, whose
+//     keys are field or column names checked against the model ("Author.name" reaches
+//     a joined relation), [IsNull], [Or], [And], [Not], [Expr], [AllRows];
 //   - any squirrel Sqlizer (sq.Or{...}, sq.Expr(...)), rendered as it is.
 //
 // Values are always sent as bound parameters. When there is more than one condition,
 // each is rendered in parentheses, so Where("a = ? OR b = ?", 1, 2).Where("c") means
 // (a OR b) AND c.
 func (q Select[T]) Where(pred any, args ...any) Select[T] {
-	var s sq.Sqlizer
-	switch p := pred.(type) {
-	case string:
-		if strings.TrimSpace(p) == "" {
-			return q.fail("Where", fmt.Errorf("empty condition"))
-		}
-		s = sqlb.NewExpr(p, args...)
-	case sq.Sqlizer:
-		if len(args) > 0 {
-			return q.fail("Where", fmt.Errorf("args given with a %T condition", pred))
-		}
-		s = p
-	default:
-		return q.fail("Where", fmt.Errorf("unsupported condition type %T", pred))
+	c, err := sqlw.From(pred, args...)
+	if err != nil {
+		return q.fail("Where", err)
 	}
-	q.where = append(slices.Clip(q.where), s)
+	q.where = append(slices.Clip(q.where), c)
 	return q
 }
 
@@ -101,7 +89,9 @@ func (q Select[T]) Limit(n int) Select[T] {
 }
 
 // Offset skips n rows. Offset pagination reads and throws away every skipped row, so a
-// deep page costs as much as all pages before it; prefer [Select.Paginate].
+// deep page costs as much as all pages before it; prefer [Select.Paginate]. Like
+// Limit, it is sent as a bound parameter: queries that differ only in Limit and
+// Offset share one statement text (and one prepared statement).
 func (q Select[T]) Offset(n int) Select[T] {
 	if n < 0 {
 		return q.fail("Offset", fmt.Errorf("negative offset %d", n))
@@ -174,19 +164,16 @@ func (q Select[T]) build() (*built, error) {
 		list += ", " + b.join.SelectList()
 		from = b.join.From()
 	}
-	st := sqlb.Select{Columns: list, From: from, Limit: q.limit, Offset: q.offset}
-	if st.Where, err = q.conditions(b.join); err != nil {
-		return nil, fmt.Errorf("orm: %w", err)
-	}
+	st := sqlw.Select{Columns: list, From: from, Where: q.where, Resolver: resolver{m: q.m, join: b.join},
+		Limit: q.limit, Offset: q.offset}
 	if st.OrderBy, err = q.orderSQL(b.join); err != nil {
 		return nil, err
 	}
 	if q.keyset != nil {
-		conds, args := q.keyset.Branches(q.m.Table)
-		st.AndBranches(conds, args, func() []string { return q.keyset.OrderByPosition(columnPosition(b.cols)) })
+		q.applyKeyset(&st, b.cols)
 	}
 	if b.sql, b.args, err = st.ToSQL(); err != nil {
-		return nil, fmt.Errorf("orm: render: %w", err)
+		return nil, fmt.Errorf("orm: %w", whereErr(err))
 	}
 	return b, nil
 }
@@ -203,25 +190,8 @@ func (q Select[T]) joinPlan() (*loader.JoinPlan, error) {
 	return jp, nil
 }
 
-// conditions returns q's Where conditions with field names resolved to columns.
-func (q Select[T]) conditions(jp *loader.JoinPlan) ([]sq.Sqlizer, error) {
-	if len(q.where) == 0 {
-		return nil, nil
-	}
-	r := resolver{m: q.m, join: jp}
-	out := make([]sq.Sqlizer, len(q.where))
-	for i, w := range q.where {
-		if c, ok := w.(condition); ok {
-			s, err := c.resolve(r)
-			if err != nil {
-				return nil, fmt.Errorf("Where: %w", err)
-			}
-			w = s
-		}
-		out[i] = w
-	}
-	return out, nil
-}
+// whereErr names the call that gave a condition the renderer refused.
+func whereErr(err error) error { return fmt.Errorf("Where: %w", err) }
 
 func (q Select[T]) selectedColumns() ([]*model.Column, error) {
 	if len(q.cols) == 0 {
@@ -258,7 +228,7 @@ func (q Select[T]) orderSQL(jp *loader.JoinPlan) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("orm: OrderBy(%q): %w", key, err)
 		}
-		col, err := r.column(k.Name)
+		col, err := r.Column(k.Name)
 		if err != nil {
 			return nil, fmt.Errorf("orm: OrderBy(%q): %w", key, err)
 		}
@@ -281,7 +251,8 @@ type resolver struct {
 	join *loader.JoinPlan
 }
 
-func (r resolver) column(name string) (string, error) {
+// Column implements sqlw.Resolver.
+func (r resolver) Column(name string) (string, error) {
 	if r.join != nil && strings.Contains(name, ".") {
 		return r.join.Column(name)
 	}

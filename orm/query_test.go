@@ -59,8 +59,9 @@ func TestSelect_ToSQL(t *testing.T) {
 			wantArgs: []any{10, 90},
 		},
 		"order limit offset": {
-			q:       base.OrderBy("-created_at", "name ASC", "ID desc").Limit(10).Offset(20),
-			wantSQL: `SELECT ` + userCols + ` FROM "users" ORDER BY "users"."created_at" DESC, "users"."name", "users"."id" DESC LIMIT 10 OFFSET 20`,
+			q:        base.OrderBy("-created_at", "name ASC", "ID desc").Limit(10).Offset(20),
+			wantSQL:  `SELECT ` + userCols + ` FROM "users" ORDER BY "users"."created_at" DESC, "users"."name", "users"."id" DESC LIMIT $1 OFFSET $2`,
+			wantArgs: []any{int64(10), int64(20)},
 		},
 		"partial columns": {
 			q:       base.Columns("id", "Name"),

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"unsafe"
 
 	"github.com/georgysavva/scany/v2/pgxscan"
 
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/scan"
 )
 
 // Raw runs a hand-written statement (with $n placeholders) and scans every row into T.
@@ -40,26 +40,18 @@ func rawModel[T any](ctx context.Context, db *DB, m *model.Model, sql string, ar
 	if err != nil {
 		return nil, fmt.Errorf("orm: raw query: %w", err)
 	}
-	defer rows.Close()
 	fds := rows.FieldDescriptions()
 	cols := make([]*model.Column, len(fds))
 	for i, fd := range fds {
 		c, err := m.Column(fd.Name)
 		if err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("orm: raw query: %w", err)
 		}
 		cols[i] = c
 	}
-	s := &scanner{cols: cols, dest: make([]any, len(cols))}
-	out := []T{}
-	for rows.Next() {
-		var zero T
-		out = append(out, zero)
-		if err := s.scan(rows, unsafe.Pointer(&out[len(out)-1])); err != nil {
-			return nil, err
-		}
-	}
-	if err := rows.Err(); err != nil {
+	out, err := scan.All[T](rows, scan.NewRow(nil, cols, nil), 0)
+	if err != nil {
 		return nil, fmt.Errorf("orm: raw query: %w", err)
 	}
 	return out, nil

@@ -12,7 +12,6 @@ import (
 	sq "github.com/Masterminds/squirrel"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/batchorm/batchorm/bulk"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
 	"github.com/batchorm/batchorm/paginate"
@@ -289,7 +288,7 @@ func TestSelect_Where_orKeepsItsDepth(t *testing.T) {
 			if err != nil || len(page.Items) != 1 {
 				t.Fatalf("page %+v, %v", page.Items, err)
 			}
-			n, err := q.UpdateAll(ctx, bulk.Set{"age": 7})
+			n, err := q.UpdateAll(ctx, orm.Set{"age": 7})
 			if err != nil || n != 1 {
 				t.Fatalf("updated %d, %v", n, err)
 			}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
+	"slices"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/scan"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // Insert inserts row and reads every column back into it (RETURNING), so values the
@@ -23,30 +24,27 @@ func Insert[T any](ctx context.Context, db *DB, row *T) error {
 		return err
 	}
 	base := unsafe.Pointer(row)
-	var names []string
-	var args []any
+	var cols []*model.Column
 	for _, c := range m.Columns {
-		if c.ReadOnly || (c.Default && c.IsZero(base)) {
-			continue
+		if !c.ReadOnly && !(c.Default && c.IsZero(base)) {
+			cols = append(cols, c)
 		}
-		names = append(names, c.Quoted)
-		args = append(args, c.Value(base))
 	}
-	var sql strings.Builder
-	sql.WriteString("INSERT INTO ")
-	sql.WriteString(m.QTable)
-	if len(names) == 0 {
-		sql.WriteString(" DEFAULT VALUES")
+	w := sqlw.NewWriter(64 + 2*len(m.SelectList))
+	w.SQL("INSERT INTO ")
+	w.SQL(m.QTable)
+	if len(cols) == 0 {
+		w.SQL(" DEFAULT VALUES")
 	} else {
-		sql.WriteString(" (")
-		sql.WriteString(strings.Join(names, ", "))
-		sql.WriteString(") VALUES (")
-		writePlaceholders(&sql, 1, len(names))
-		sql.WriteString(")")
+		w.SQL(" (")
+		w.List(len(cols), func(i int) { w.SQL(cols[i].Quoted) })
+		w.SQL(") VALUES (")
+		w.List(len(cols), func(i int) { w.Arg(cols[i].Value(base)) })
+		w.Byte(')')
 	}
-	sql.WriteString(" RETURNING ")
-	sql.WriteString(m.QualifiedList(m.Table, m.Columns))
-	if err := db.q.QueryRow(ctx, sql.String(), args...).Scan(pointers(m.Columns, base)...); err != nil {
+	w.SQL(" RETURNING ")
+	w.SQL(m.SelectList)
+	if err := scanOne(ctx, db, w, m, base); err != nil {
 		return fmt.Errorf("orm: insert into %s: %w", m.Table, err)
 	}
 	return nil
@@ -65,9 +63,7 @@ func Update[T any](ctx context.Context, db *DB, row *T, columns ...string) error
 		return ErrNothingToUpdate
 	}
 	base := unsafe.Pointer(row)
-	var sets []string
-	var args []any
-	seen := map[*model.Column]bool{}
+	var set []*model.Column
 	for _, name := range columns {
 		c, err := m.Column(name)
 		if err != nil {
@@ -76,20 +72,26 @@ func Update[T any](ctx context.Context, db *DB, row *T, columns ...string) error
 		if c.PK || c.ReadOnly {
 			return fmt.Errorf("orm: Update: column %q of %s is a primary key or read-only", c.Name, m.Name)
 		}
-		if seen[c] {
-			continue
+		if !slices.Contains(set, c) {
+			set = append(set, c)
 		}
-		seen[c] = true
-		args = append(args, c.Value(base))
-		sets = append(sets, c.Quoted+" = $"+strconv.Itoa(len(args)))
 	}
-	where, args, err := pkWhere(m, base, args)
-	if err != nil {
+	if err := checkPK(m, base); err != nil {
 		return err
 	}
-	sql := "UPDATE " + m.QTable + " SET " + strings.Join(sets, ", ") + " WHERE " + where +
-		" RETURNING " + m.QualifiedList(m.Table, m.Columns)
-	if err := db.q.QueryRow(ctx, sql, args...).Scan(pointers(m.Columns, base)...); err != nil {
+	w := sqlw.NewWriter(64 + 2*len(m.SelectList))
+	w.SQL("UPDATE ")
+	w.SQL(m.QTable)
+	w.SQL(" SET ")
+	w.List(len(set), func(i int) {
+		w.SQL(set[i].Quoted)
+		w.SQL(" = ")
+		w.Arg(set[i].Value(base))
+	})
+	writePKWhere(w, m, base)
+	w.SQL(" RETURNING ")
+	w.SQL(m.SelectList)
+	if err := scanOne(ctx, db, w, m, base); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("orm: update %s: %w", m.Table, ErrNotFound)
 		}
@@ -104,11 +106,15 @@ func Delete[T any](ctx context.Context, db *DB, row *T) error {
 	if err != nil {
 		return err
 	}
-	where, args, err := pkWhere(m, unsafe.Pointer(row), nil)
-	if err != nil {
+	base := unsafe.Pointer(row)
+	if err := checkPK(m, base); err != nil {
 		return err
 	}
-	tag, err := db.q.Exec(ctx, "DELETE FROM "+m.QTable+" WHERE "+where, args...)
+	w := sqlw.NewWriter(64)
+	w.SQL("DELETE FROM ")
+	w.SQL(m.QTable)
+	writePKWhere(w, m, base)
+	tag, err := db.q.Exec(ctx, w.String(), w.Args()...)
 	if err != nil {
 		return fmt.Errorf("orm: delete from %s: %w", m.Table, err)
 	}
@@ -116,6 +122,24 @@ func Delete[T any](ctx context.Context, db *DB, row *T) error {
 		return fmt.Errorf("orm: delete from %s: %w", m.Table, ErrNotFound)
 	}
 	return nil
+}
+
+// scanOne sends w's statement and reads its one row, every column of m, into base.
+func scanOne(ctx context.Context, db *DB, w *sqlw.Writer, m *model.Model, base unsafe.Pointer) error {
+	rows, err := db.q.Query(ctx, w.String(), w.Args()...)
+	if err != nil {
+		return err
+	}
+	r := scan.NewRow(nil, m.Columns, nil)
+	n := 0
+	err = scan.Each(rows, func() error {
+		n++
+		return r.Scan(rows, base)
+	})
+	if err == nil && n == 0 {
+		err = pgx.ErrNoRows
+	}
+	return err
 }
 
 func writeModel[T any](db *DB, row *T, call string) (*model.Model, error) {
@@ -135,33 +159,25 @@ func writeModel[T any](db *DB, row *T, call string) (*model.Model, error) {
 	return m, nil
 }
 
-// pkWhere renders "pk1 = $n AND pk2 = $n+1" after the args already in args.
-func pkWhere(m *model.Model, base unsafe.Pointer, args []any) (string, []any, error) {
-	parts := make([]string, len(m.PK))
-	for i, c := range m.PK {
+// checkPK refuses a row whose database-chosen key is still zero.
+func checkPK(m *model.Model, base unsafe.Pointer) error {
+	for _, c := range m.PK {
 		if c.IsZero(base) && c.Default {
-			return "", nil, fmt.Errorf("orm: %s has a zero primary key %s: %w", m.Name, c.Field, ErrMissingPK)
+			return fmt.Errorf("orm: %s has a zero primary key %s: %w", m.Name, c.Field, ErrMissingPK)
 		}
-		args = append(args, c.Value(base))
-		parts[i] = c.Quoted + " = $" + strconv.Itoa(len(args))
 	}
-	return strings.Join(parts, " AND "), args, nil
+	return nil
 }
 
-func pointers(cols []*model.Column, base unsafe.Pointer) []any {
-	out := make([]any, len(cols))
-	for i, c := range cols {
-		out[i] = c.Ptr(base)
-	}
-	return out
-}
-
-func writePlaceholders(b *strings.Builder, from, n int) {
-	for i := 0; i < n; i++ {
+// writePKWhere writes " WHERE pk1 = $n AND pk2 = $n+1".
+func writePKWhere(w *sqlw.Writer, m *model.Model, base unsafe.Pointer) {
+	w.SQL(" WHERE ")
+	for i, c := range m.PK {
 		if i > 0 {
-			b.WriteString(", ")
+			w.SQL(" AND ")
 		}
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(from + i))
+		w.SQL(c.Quoted)
+		w.SQL(" = ")
+		w.Arg(c.Value(base))
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/batchorm/batchorm/internal/dbx"
 	"github.com/batchorm/batchorm/internal/model"
-	"github.com/batchorm/batchorm/internal/sqlb"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // Querier is the pgx method set paginate needs: *pgxpool.Pool, *pgx.Conn, pgx.Tx and
@@ -59,12 +59,24 @@ func keysetSQL[T any](req Request, conds []sq.Sqlizer) (*Plan, *model.Model, str
 	if err != nil {
 		return nil, nil, "", nil, err
 	}
-	st := sqlb.Select{
-		Columns: m.SelectList, From: m.QTable, Where: slices.Clip(conds),
-		OrderBy: p.OrderBy(m.Table), Limit: int64(p.Limit()),
+	where, err := toConds(conds)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	st := sqlw.Select{
+		Columns: m.SelectList, From: m.QTable, Where: where, Resolver: sqlw.Table{M: m},
+		OrderBy: p.OrderBy(m.Table), Limit: int64(p.Limit()), Offset: -1,
 	}
 	branches, bargs := p.Branches(m.Table)
-	st.AndBranches(branches, bargs, func() []string { return p.OrderByPosition(positionIn(m.Columns)) })
+	switch len(branches) {
+	case 1:
+		st.Where = append(slices.Clip(st.Where), sqlw.Expr(branches[0], bargs[0]...))
+	case 2:
+		for i := range branches {
+			st.Branches = append(st.Branches, []sqlw.Cond{sqlw.Expr(branches[i], bargs[i]...)})
+		}
+		st.BranchOrderBy = p.OrderByPosition(positionIn(m.Columns))
+	}
 	sql, args, err := st.ToSQL()
 	if err != nil {
 		return nil, nil, "", nil, fmt.Errorf("paginate: render: %w", err)
@@ -119,8 +131,12 @@ func Offset[T any](ctx context.Context, q Querier, req OffsetRequest, conds ...s
 	if err != nil {
 		return OffsetPage[T]{}, err
 	}
-	st := sqlb.Select{
-		Columns: m.SelectList, From: m.QTable, Where: conds,
+	where, err := toConds(conds)
+	if err != nil {
+		return OffsetPage[T]{}, err
+	}
+	st := sqlw.Select{
+		Columns: m.SelectList, From: m.QTable, Where: where, Resolver: sqlw.Table{M: m},
 		OrderBy: p.OrderBy(m.Table), Limit: int64(p.Limit()), Offset: p.Offset(),
 	}
 	sql, args, err := st.ToSQL()
@@ -196,7 +212,11 @@ func fetch[T any](ctx context.Context, q Querier, m *model.Model, sql string, ar
 		items, err := collect[T](rows, m, limit)
 		return items, -1, err
 	}
-	cs := sqlb.Select{Columns: "count(*)", From: m.QTable, Where: conds, Limit: -1}
+	where, err := toConds(conds)
+	if err != nil {
+		return nil, 0, err
+	}
+	cs := sqlw.Select{Columns: "count(*)", From: m.QTable, Where: where, Resolver: sqlw.Table{M: m}, Limit: -1, Offset: -1}
 	csql, cargs, err := cs.ToSQL()
 	if err != nil {
 		return nil, 0, fmt.Errorf("paginate: render: %w", err)
@@ -244,4 +264,16 @@ func collect[T any](rows pgx.Rows, m *model.Model, limit int) ([]T, error) {
 		return nil, fmt.Errorf("paginate: query %s: %w", m.Table, err)
 	}
 	return items, nil
+}
+
+// toConds converts the caller's conditions.
+func toConds(conds []sq.Sqlizer) ([]sqlw.Cond, error) {
+	out := make([]sqlw.Cond, len(conds))
+	for i, c := range conds {
+		var err error
+		if out[i], err = sqlw.From(c); err != nil {
+			return nil, fmt.Errorf("paginate: condition %d: %w", i, err)
+		}
+	}
+	return out, nil
 }

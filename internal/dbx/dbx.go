@@ -1,12 +1,16 @@
-// Package dbx holds the one querier interface every engine accepts.
+// Package dbx holds the one querier interface every engine accepts and the facts
+// batchorm caches per database handle.
 package dbx
 
 import (
 	"context"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/batchorm/batchorm/internal/box"
 )
 
 // Querier is the pgx method set batchorm needs. *pgxpool.Pool, *pgx.Conn, pgx.Tx and
@@ -26,25 +30,41 @@ var (
 	_ Querier = (pgx.Tx)(nil)
 )
 
-// InTx runs fn inside a transaction on q: a new one, or a savepoint when q is already a
-// transaction (pgx's Tx.Begin). It commits when fn returns nil and rolls back when fn
-// returns an error or panics (then re-panics).
-func InTx(ctx context.Context, q Querier, fn func(tx pgx.Tx) error) (err error) {
-	tx, err := q.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback(context.WithoutCancel(ctx))
-			panic(p)
-		}
-		if err != nil {
-			_ = tx.Rollback(context.WithoutCancel(ctx))
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+// Shared holds what batchorm learns about one database and keeps for the life of a
+// handle (an orm.DB and the transactions made from it): bulk's catalog entries, per
+// model. It is safe for concurrent use.
+type Shared struct {
+	memo sync.Map
 }
+
+// Box is embedded, through an unexported alias, in the public handle type (orm.DB),
+// so that engines given that handle as a querier find its Shared ([SharedOf]).
+type Box = box.Box[*Shared]
+
+// NewBox returns a Box holding a new Shared.
+func NewBox() Box { return box.Of(&Shared{}) }
+
+// SharedOf returns the Shared facts of the handle q, or nil when q is not a batchorm
+// handle (a bare pool, connection or transaction): callers then work without a cache.
+func SharedOf(q any) *Shared {
+	s, _ := box.Get[*Shared](q)
+	return s
+}
+
+// Memo returns the value cached under key, building and caching it on first use. A
+// build error is returned and nothing is cached. Concurrent first calls may build
+// twice; one result is kept.
+func (s *Shared) Memo(key any, build func() (any, error)) (any, error) {
+	if v, ok := s.memo.Load(key); ok {
+		return v, nil
+	}
+	v, err := build()
+	if err != nil {
+		return nil, err
+	}
+	v, _ = s.memo.LoadOrStore(key, v)
+	return v, nil
+}
+
+// Forget drops the value cached under key, so the next Memo builds it again.
+func (s *Shared) Forget(key any) { s.memo.Delete(key) }

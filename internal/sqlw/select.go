@@ -1,0 +1,109 @@
+package sqlw
+
+import (
+	"errors"
+	"slices"
+)
+
+// Select is one SELECT statement. LIMIT and OFFSET are bound parameters, so
+// statements that differ only in them share their text.
+type Select struct {
+	Prefix  string // before SELECT, e.g. "SELECT EXISTS (" (a space is added)
+	Columns string // the rendered column list
+	From    string // the rendered FROM item: a table, or a table with its JOINs
+	Where   []Cond
+	// Resolver resolves the names in Where; nil refuses conditions that name columns.
+	Resolver Resolver
+	OrderBy  []string // rendered sort keys
+	Limit    int64    // negative: no LIMIT
+	Offset   int64    // negative: no OFFSET; zero is sent, so page 1 shares page 2's text
+	Suffix   string   // after everything, e.g. ")" (a space is added)
+	// Branches, when set, splits the statement into one SELECT per branch, each with
+	// Where and the branch's conditions, OrderBy and Limit, joined by UNION ALL and
+	// sorted again by BranchOrderBy (output column positions, such as "4 DESC") under
+	// the same Limit. It serves a condition that is an index range in each branch but
+	// not as a whole (a keyset page on a nullable key). Offset must be negative.
+	Branches      [][]Cond
+	BranchOrderBy []string
+}
+
+// ToSQL renders the statement and its args.
+func (s *Select) ToSQL() (string, []any, error) {
+	w := NewWriter(len(s.Prefix) + len(s.Columns) + len(s.From) + len(s.Suffix) + 128)
+	if err := s.Write(w); err != nil {
+		return "", nil, err
+	}
+	return w.String(), w.Args(), nil
+}
+
+// Write writes the statement to w.
+func (s *Select) Write(w *Writer) error {
+	if s.Prefix != "" {
+		w.SQL(s.Prefix)
+		w.Byte(' ')
+	}
+	if len(s.Branches) == 0 {
+		if err := s.body(w, s.Where); err != nil {
+			return err
+		}
+		s.tail(w, s.OrderBy, s.Offset, nil)
+	} else {
+		if s.Offset >= 0 {
+			return errors.New("sqlw: OFFSET with branches")
+		}
+		var limit *Param
+		for i, br := range s.Branches {
+			if i > 0 {
+				w.SQL(" UNION ALL ")
+			}
+			w.Byte('(')
+			if err := s.body(w, append(slices.Clip(s.Where), br...)); err != nil {
+				return err
+			}
+			limit = s.tail(w, s.OrderBy, -1, limit)
+			w.Byte(')')
+		}
+		s.tail(w, s.BranchOrderBy, -1, limit)
+	}
+	if s.Suffix != "" {
+		w.Byte(' ')
+		w.SQL(s.Suffix)
+	}
+	return nil
+}
+
+// body writes SELECT ... FROM ... WHERE where.
+func (s *Select) body(w *Writer, where []Cond) error {
+	w.SQL("SELECT ")
+	w.SQL(s.Columns)
+	w.SQL(" FROM ")
+	w.SQL(s.From)
+	return w.Where(where, s.Resolver)
+}
+
+// tail writes ORDER BY, LIMIT and OFFSET, LIMIT reusing the parameter limit when it is
+// set; it returns the LIMIT parameter.
+func (s *Select) tail(w *Writer, order []string, offset int64, limit *Param) *Param {
+	for i, o := range order {
+		if i == 0 {
+			w.SQL(" ORDER BY ")
+		} else {
+			w.SQL(", ")
+		}
+		w.SQL(o)
+	}
+	if s.Limit >= 0 {
+		w.SQL(" LIMIT ")
+		if limit == nil {
+			p := w.Arg(s.Limit)
+			limit = &p
+		} else {
+			w.Ref(*limit)
+		}
+	}
+	if offset >= 0 {
+		w.SQL(" OFFSET ")
+		w.Arg(offset)
+	}
+	return limit
+}

@@ -1,0 +1,177 @@
+package orm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	sq "github.com/Masterminds/squirrel"
+
+	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/scan"
+	"github.com/batchorm/batchorm/internal/sqlw"
+)
+
+// Set maps field or column names (checked against the model) to what an UPDATE writes
+// into them: a value, sent as a bound parameter, or an [Expr] computed by the
+// database (orm.Expr("visits + ?", 1)).
+type Set map[string]any
+
+// ErrMissingWhere is returned by [Select.UpdateAll] and [Select.DeleteAll] for a query
+// without a condition: say Where(orm.AllRows) to touch every row on purpose.
+var ErrMissingWhere = errors.New("orm: missing WHERE: add a condition, or Where(orm.AllRows) to touch every row")
+
+// UpdateAll sets the columns of set on every row the query's Where conditions match,
+// in one UPDATE, and returns the number of rows updated:
+//
+//	n, err := orm.Query[User](db).Where(orm.Eq{"team_id": 7}).UpdateAll(ctx, orm.Set{"active": false})
+//
+// A query without Where is refused with [ErrMissingWhere]; say Where(orm.AllRows) to
+// update every row. Set keys are checked against the model and read-only columns
+// cannot be set; an empty set is [ErrNothingToUpdate]. OrderBy, Limit, Offset, Columns,
+// Join and Preload do not apply to an UPDATE and are an error. Nothing is sent when
+// the call is refused.
+func (q Select[T]) UpdateAll(ctx context.Context, set Set) (int64, error) {
+	return q.execWrite(ctx, "UpdateAll", set, false)
+}
+
+// UpdateAllReturning is [Select.UpdateAll] returning the updated rows, every column
+// read back, in no particular order.
+func (q Select[T]) UpdateAllReturning(ctx context.Context, set Set) ([]T, error) {
+	return q.queryWrite(ctx, "UpdateAllReturning", set, false)
+}
+
+// DeleteAll deletes every row the query's Where conditions match, in one DELETE, and
+// returns the number of rows deleted. As with [Select.UpdateAll], a query without
+// Where is refused unless it says Where(orm.AllRows).
+func (q Select[T]) DeleteAll(ctx context.Context) (int64, error) {
+	return q.execWrite(ctx, "DeleteAll", nil, true)
+}
+
+// DeleteAllReturning is [Select.DeleteAll] returning the deleted rows.
+func (q Select[T]) DeleteAllReturning(ctx context.Context) ([]T, error) {
+	return q.queryWrite(ctx, "DeleteAllReturning", nil, true)
+}
+
+func (q Select[T]) execWrite(ctx context.Context, call string, set Set, del bool) (int64, error) {
+	sql, args, err := q.writeSQL(call, set, del, false)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := q.db.q.Exec(ctx, sql, args...)
+	if err != nil {
+		return 0, fmt.Errorf("orm: %s %s: %w", call, q.m.Table, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (q Select[T]) queryWrite(ctx context.Context, call string, set Set, del bool) ([]T, error) {
+	sql, args, err := q.writeSQL(call, set, del, true)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := scan.Query[T](ctx, q.db.q, sql, args, scan.NewRow(nil, q.m.Columns, nil), 0)
+	if err != nil {
+		return nil, fmt.Errorf("orm: %s %s: %w", call, q.m.Table, err)
+	}
+	return rows, nil
+}
+
+// writeSQL renders the UPDATE (set) or DELETE (del) of the rows q's conditions match,
+// refusing what such a statement cannot honour.
+func (q Select[T]) writeSQL(call string, set Set, del, returning bool) (string, []any, error) {
+	if err := q.err0(); err != nil {
+		return "", nil, err
+	}
+	if q.db == nil {
+		return "", nil, fmt.Errorf("orm: %s: query has no DB: build it with orm.Query[T](db)", call)
+	}
+	var unsupported string
+	switch {
+	case len(q.order) > 0:
+		unsupported = "OrderBy"
+	case q.limit >= 0:
+		unsupported = "Limit"
+	case q.offset >= 0:
+		unsupported = "Offset"
+	case len(q.cols) > 0:
+		unsupported = "Columns"
+	case len(q.joins) > 0:
+		unsupported = "Join"
+	case len(q.preloads) > 0:
+		unsupported = "Preload"
+	}
+	if unsupported != "" {
+		return "", nil, fmt.Errorf("orm: %s: %s does not apply to a bulk %s; keep only Where", call, unsupported, call)
+	}
+	m := q.m
+	w := sqlw.NewWriter(128 + len(m.SelectList))
+	if del {
+		w.SQL("DELETE FROM ")
+		w.SQL(m.QTable)
+	} else {
+		w.SQL("UPDATE ")
+		w.SQL(m.QTable)
+		w.SQL(" SET ")
+		if err := writeSet(w, m, set); err != nil {
+			return "", nil, fmt.Errorf("orm: %s: %w", call, err)
+		}
+	}
+	mark := w.Len()
+	if err := w.Where(q.where, sqlw.Table{M: m}); err != nil {
+		return "", nil, fmt.Errorf("orm: %s: %w", call, whereErr(err))
+	}
+	if w.Len() == mark && !slices.ContainsFunc(q.where, sqlw.IsAllRows) {
+		return "", nil, fmt.Errorf("orm: %s %s: %w", call, m.Table, ErrMissingWhere)
+	}
+	if returning {
+		w.SQL(" RETURNING ")
+		w.SQL(m.SelectList)
+	}
+	return w.String(), w.Args(), nil
+}
+
+// writeSet writes "col = value, ..." in key order, values bound and Sqlizers
+// rendered in place.
+func writeSet(w *sqlw.Writer, m *model.Model, set Set) error {
+	if len(set) == 0 {
+		return ErrNothingToUpdate
+	}
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	seen := map[*model.Column]string{}
+	for i, k := range keys {
+		c, err := m.Column(k)
+		if err != nil {
+			return err
+		}
+		if c.ReadOnly {
+			return fmt.Errorf("column %q of %s is read-only", c.Name, m.Name)
+		}
+		if prev, dup := seen[c]; dup {
+			return fmt.Errorf("%q and %q name the same column %s", prev, k, c.Name)
+		}
+		seen[c] = k
+		if i > 0 {
+			w.SQL(", ")
+		}
+		w.SQL(c.Quoted)
+		w.SQL(" = ")
+		if s, ok := set[k].(sq.Sqlizer); ok {
+			e, err := sqlw.From(s)
+			if err == nil {
+				err = w.Cond(e, nil)
+			}
+			if err != nil {
+				return fmt.Errorf("Set %q: %w", k, err)
+			}
+			continue
+		}
+		w.Arg(set[k])
+	}
+	return nil
+}
