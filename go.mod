@@ -2,11 +2,13 @@ module github.com/batchorm/batchorm
 
 go 1.25.0
 
-require github.com/jackc/pgx/v5 v5.12.0
+require (
+	github.com/Masterminds/squirrel v1.5.4
+	github.com/georgysavva/scany/v2 v2.1.4
+	github.com/jackc/pgx/v5 v5.12.0
+)
 
 require (
-	github.com/Masterminds/squirrel v1.5.4 // indirect
-	github.com/georgysavva/scany/v2 v2.1.4 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect

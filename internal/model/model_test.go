@@ -46,6 +46,7 @@ type Book struct {
 	Author   *Author `orm:"belongs-to"`
 	Tags     []Tag   `orm:"many-to-many,through:book_tags"`
 	Ignored  string  `db:"-"`
+	//lint:ignore U1000 an unexported field, which the model must skip
 	internal int
 }
 

@@ -2,28 +2,14 @@ package model
 
 import (
 	"strings"
-	"unicode"
+
+	"github.com/georgysavva/scany/v2/dbscan"
 )
 
 // SnakeCase turns a Go identifier into snake_case: "UserID" -> "user_id",
-// "HTTPServer" -> "http_server", "CreatedAt" -> "created_at".
-func SnakeCase(s string) string {
-	rs := []rune(s)
-	var b strings.Builder
-	b.Grow(len(s) + 4)
-	for i, r := range rs {
-		if unicode.IsUpper(r) {
-			if i > 0 && (unicode.IsLower(rs[i-1]) || unicode.IsDigit(rs[i-1]) ||
-				(i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]))) {
-				b.WriteByte('_')
-			}
-			b.WriteRune(unicode.ToLower(r))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// "HTTPServer" -> "http_server", "CreatedAt" -> "created_at". It is scany's mapper, so
+// a model's columns and a DTO's scanned by scany (orm.Raw) are named alike.
+func SnakeCase(s string) string { return dbscan.SnakeCaseMapper(s) }
 
 // Plural returns the English plural of a snake_case noun by the common rules:
 // "user" -> "users", "category" -> "categories", "address" -> "addresses".
