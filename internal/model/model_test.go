@@ -156,6 +156,70 @@ type throughOnBelongs struct {
 	Tag   *Tag   `orm:"belongs-to,through:x"`
 }
 
+type nulTag struct {
+	ID   int64
+	Name string `db:"na\x00me"`
+}
+
+type newlineTag struct {
+	ID   int64
+	Name string `db:"na\nme"`
+}
+
+type chanField struct {
+	ID     int64
+	Events chan int
+}
+
+type funcField struct {
+	ID   int64
+	Hook func()
+}
+
+type complexField struct {
+	ID int64
+	Z  complex128
+}
+
+type withFunc struct {
+	A  int
+	Fn func() `json:"fn"`
+}
+
+type nestedFunc struct {
+	ID   int64
+	Meta withFunc
+}
+
+type sliceOfChans struct {
+	ID int64
+	Cs []chan int
+}
+
+type structKeyMap struct {
+	ID int64
+	M  map[[2]int]int
+}
+
+// Types that scan or encode themselves, interfaces and json-able values are columns.
+type fineTypes struct {
+	ID    int64
+	Any   any
+	Doc   map[string]any
+	Ints  map[int]string
+	Names []string
+	Inner struct{ A, B int }
+	Ptr   *withoutFuncs
+}
+
+type withoutFuncs struct{ X string }
+
+func TestOf_fieldTypesAccepted(t *testing.T) {
+	if _, err := model.Of[fineTypes](); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestOf_badTags(t *testing.T) {
 	tests := map[string]struct {
 		of     func() error
@@ -171,6 +235,14 @@ func TestOf_badTags(t *testing.T) {
 		"key types differ":      {func() error { _, err := model.Of[badKeyType](); return err }, "Tag", "key types differ"},
 		"duplicate column":      {func() error { _, err := model.Of[dupColumn](); return err }, "Other", `column "x" is already mapped`},
 		"m2m option elsewhere":  {func() error { _, err := model.Of[throughOnBelongs](); return err }, "Tag", "only for many-to-many"},
+		"NUL in db tag":         {func() error { _, err := model.Of[nulTag](); return err }, "Name", "control character U+0000"},
+		"newline in db tag":     {func() error { _, err := model.Of[newlineTag](); return err }, "Name", "control character U+000A"},
+		"chan field":            {func() error { _, err := model.Of[chanField](); return err }, "Events", "cannot hold a column value"},
+		"func field":            {func() error { _, err := model.Of[funcField](); return err }, "Hook", "cannot hold a column value"},
+		"complex field":         {func() error { _, err := model.Of[complexField](); return err }, "Z", "cannot hold a column value"},
+		"struct holding a func": {func() error { _, err := model.Of[nestedFunc](); return err }, "Meta", "model_test.withFunc.Fn"},
+		"slice of chans":        {func() error { _, err := model.Of[sliceOfChans](); return err }, "Cs", "cannot hold a column value"},
+		"map with struct keys":  {func() error { _, err := model.Of[structKeyMap](); return err }, "M", "only string and integer keys"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

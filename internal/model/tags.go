@@ -120,6 +120,12 @@ func collectFields(m *Model, t reflect.Type, offset uintptr, index []int, prefix
 		if name == "" {
 			name = SnakeCase(f.Name)
 		}
+		if err := checkTagName(name); err != nil {
+			return &TagError{Type: m.Name, Field: f.Name, Tag: fmt.Sprintf("`db:%q`", dbTag), Reason: err.Error()}
+		}
+		if err := checkFieldType(f.Type); err != nil {
+			return &TagError{Type: m.Name, Field: f.Name, Tag: fmt.Sprintf("`db:%q`", name), Reason: err.Error()}
+		}
 		if err := addColumn(m, f, &Column{
 			Name: name, Field: prefix + f.Name, Type: f.Type, Offset: offset + f.Offset, Index: idx,
 			PK: opts.pk, Default: opts.def, ReadOnly: opts.readOnly, Quoted: QuoteIdent(name),
