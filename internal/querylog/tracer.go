@@ -50,9 +50,15 @@ type queryStart struct {
 
 type startKey struct{}
 
+// txKey marks, in a context without a log, a statement that is transaction control.
+type txKey struct{}
+
 // TraceQueryStart implements pgx.QueryTracer.
 func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	if From(ctx) == nil {
+		if isTxControl(data.SQL) { // so that the totals leave it out of Statements
+			return context.WithValue(ctx, txKey{}, true)
+		}
 		return ctx
 	}
 	return context.WithValue(ctx, startKey{}, &queryStart{sql: data.SQL, args: len(data.Args), start: time.Now()})
@@ -67,7 +73,9 @@ func (t *Tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQ
 	qs, _ := ctx.Value(startKey{}).(*queryStart)
 	if qs == nil {
 		// No log, or a query started before the log: count only the totals.
-		t.statements.Add(1)
+		if ctx.Value(txKey{}) == nil {
+			t.statements.Add(1)
+		}
 		return
 	}
 	kind := KindQuery

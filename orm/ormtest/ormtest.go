@@ -97,6 +97,13 @@ func New(t testing.TB, opts ...Option) *orm.DB {
 	t.Cleanup(func() {
 		if n := acquiredAfterSettling(db); n > 0 {
 			t.Errorf("ormtest: %d connection(s) still acquired at the end of the test: a Rows or a transaction was not closed", n)
+			// Closing the pool would wait for them forever: drop the database (which
+			// ends their sessions) and close the pool without waiting.
+			go db.Close()
+			if err := dropOnly(db); err != nil {
+				t.Error(err)
+			}
+			return
 		}
 		if err := cleanup(); err != nil {
 			t.Error(err)
@@ -152,13 +159,27 @@ func Open(ctx context.Context, opts ...Option) (*orm.DB, func() error, error) {
 		_ = pgserver.DropDatabase(context.WithoutCancel(ctx), admin, name)
 		return nil, nil, err
 	}
-	cleanup := func() error {
-		db.Close()
+	drops.Store(db, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		return pgserver.DropDatabase(ctx, admin, name)
+	})
+	cleanup := func() error {
+		db.Close()
+		return dropOnly(db)
 	}
 	return db, cleanup, nil
+}
+
+// drops holds, per DB made by Open, the function dropping its database.
+var drops sync.Map
+
+// dropOnly drops db's database without closing its pool, once.
+func dropOnly(db *orm.DB) error {
+	if drop, ok := drops.LoadAndDelete(db); ok {
+		return drop.(func() error)()
+	}
+	return nil
 }
 
 var (

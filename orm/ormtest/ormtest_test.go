@@ -96,6 +96,29 @@ func TestNew_reportsLeakedConnection(t *testing.T) {
 	}
 }
 
+// A transaction left open holds its connection forever: the cleanup reports it and
+// still ends (closing the pool would wait for the connection), dropping the database.
+func TestNew_reportsLeakedTransactionWithoutBlocking(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{TB: t}
+	db := ormtest.New(rec)
+	tx, err := db.Begin(ctxFor(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }() // its session is gone by then
+	done := make(chan struct{})
+	go func() { rec.runCleanups(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("cleanup blocked on a connection held by an open transaction")
+	}
+	if len(rec.errors) == 0 || !strings.Contains(rec.errors[0], "1 connection(s) still acquired") {
+		t.Fatalf("leak not reported: %q", rec.errors)
+	}
+}
+
 func TestNew_isolatedDatabases(t *testing.T) {
 	t.Parallel()
 	const schema = "CREATE TABLE items (id int PRIMARY KEY)"
