@@ -128,20 +128,6 @@ func (db *DB) Stats() Stats {
 	return Stats{Statements: t.Statements, RoundTrips: t.RoundTrips, Errors: t.Errors}
 }
 
-// Tx runs fn in a transaction: it commits when fn returns nil, rolls back when fn
-// returns an error or panics (and then re-panics). Inside fn, tx runs every batchorm
-// API on the transaction. Called on a DB that is already in a transaction, Tx makes a
-// savepoint. ctx governs BEGIN, COMMIT and ROLLBACK; fn's statements use the context
-// fn passes them.
-func (db *DB) Tx(ctx context.Context, fn func(tx *DB) error) error {
-	if fn == nil {
-		return errors.New("orm: Tx: nil function")
-	}
-	return pgx.BeginFunc(ctx, db.q, func(t pgx.Tx) error {
-		return fn(db.WithTx(t))
-	})
-}
-
 // WithTx returns a DB that runs every batchorm API on tx, a transaction the caller
 // began (with pgx, or with [DB.Begin] to set options) and still owns: commit or roll
 // it back yourself. It shares db's pool, statement counting and cached facts. Like

@@ -3,6 +3,10 @@ package orm
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -39,10 +43,12 @@ type ColumnError = model.ColumnError
 
 // SQLSTATE codes used by the predicates below.
 const (
-	codeUniqueViolation     = "23505"
-	codeForeignKeyViolation = "23503"
-	codeNotNullViolation    = "23502"
-	codeCheckViolation      = "23514"
+	codeUniqueViolation      = "23505"
+	codeForeignKeyViolation  = "23503"
+	codeNotNullViolation     = "23502"
+	codeCheckViolation       = "23514"
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
 )
 
 func hasCode(err error, code string) bool {
@@ -69,4 +75,32 @@ func ConstraintName(err error) string {
 		return pgErr.ConstraintName
 	}
 	return ""
+}
+
+// IsRetryable reports whether err is (or wraps) a serialization failure (40001) or a
+// deadlock (40P01): the transaction was rolled back and running it again may succeed
+// (see [Retry]).
+func IsRetryable(err error) bool {
+	return hasCode(err, codeSerializationFailure) || hasCode(err, codeDeadlockDetected)
+}
+
+// IsConnLost reports whether err says the connection to the server was lost or could
+// not be made: the server shut down or crashed (57P01, 57P02, 57P03, class 08), the
+// connection broke (unexpected EOF, a closed network connection) or connecting failed.
+// A statement that failed so may or may not have run; [ErrCommitUnknown] marks the
+// case where that matters most. The pool replaces the connection by itself.
+func IsConnLost(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", strings.HasPrefix(pgErr.Code, "08"):
+			return true
+		}
+		return false
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connectErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.EPIPE) || (errors.As(err, &netErr) && !netErr.Timeout())
 }
