@@ -31,7 +31,7 @@ func checkType(t reflect.Type, seen map[reflect.Type]bool) error {
 	}
 	switch t.Kind() {
 	case reflect.Chan, reflect.Func, reflect.Complex64, reflect.Complex128, reflect.UnsafePointer, reflect.Uintptr:
-		return fmt.Errorf("Go type %v cannot hold a column value", t)
+		return fmt.Errorf("the Go type %v cannot hold a column value", t)
 	case reflect.Pointer, reflect.Slice, reflect.Array:
 		if err := checkType(t.Elem(), seen); err != nil {
 			return fmt.Errorf("%v: %w", t, err)
