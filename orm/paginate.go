@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/querylog"
 	"github.com/batchorm/batchorm/internal/sqlw"
 	"github.com/batchorm/batchorm/paginate"
 )
@@ -33,6 +34,9 @@ import (
 // A bad cursor is an error for which errors.Is(err, paginate.ErrInvalidCursor) holds;
 // a bad order one for which errors.Is(err, paginate.ErrInvalidSort) holds.
 func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (paginate.Page[T], error) {
+	if req.After != "" || req.Before != "" {
+		ctx = querylog.Unguarded(ctx) // a step of a walk, not a loop over parents
+	}
 	var err error
 	if req.Order, err = q.pageOrder(req.Order); err != nil {
 		return paginate.Page[T]{}, fmt.Errorf("orm: Paginate: %w", err)

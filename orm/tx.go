@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/batchorm/batchorm/internal/querylog"
 )
 
 // TxOption configures a transaction started by [DB.Tx].
@@ -94,10 +96,18 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *DB) error, opts ...TxOption) e
 	if !ok {
 		return fmt.Errorf("orm: Tx: %T cannot begin a transaction with options", db.q)
 	}
+	guard := querylog.GuardFrom(ctx)
 	for attempt := 1; ; attempt++ {
+		var mark int
+		if guard != nil {
+			mark = guard.BeginAttempt()
+		}
 		err := db.attempt(ctx, b, c.opts, fn)
 		if err == nil || attempt == c.attempts || !IsRetryable(err) || errors.Is(err, ErrCommitUnknown) {
 			return err
+		}
+		if guard != nil { // a retry repeats the attempt's statements: not a loop
+			guard.Discard(mark)
 		}
 		if werr := pause(ctx, attempt); werr != nil {
 			return fmt.Errorf("orm: Tx: no time for attempt %d: %w (last attempt: %w)", attempt+1, werr, err)

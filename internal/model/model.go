@@ -235,3 +235,8 @@ func choosePK(m *Model) error {
 	}
 	return nil
 }
+
+// Each calls fn for every model analysed so far, in no particular order.
+func Each(fn func(*Model)) {
+	cache.Range(func(_, v any) bool { fn(v.(*Model)); return true })
+}

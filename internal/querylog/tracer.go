@@ -2,6 +2,7 @@ package querylog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -55,6 +56,16 @@ type txKey struct{}
 
 // TraceQueryStart implements pgx.QueryTracer.
 func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if g := GuardFrom(ctx); g != nil && !isTxControl(data.SQL) {
+		if r, found := g.observe(data.SQL, data.Args); found {
+			if g.cfg.OnReport != nil {
+				g.cfg.OnReport(ctx, r)
+			}
+			if g.cfg.Strict {
+				return refusal{Context: ctx, err: fmt.Errorf("%w: %s", ErrNPlusOne, r)}
+			}
+		}
+	}
 	if From(ctx) == nil {
 		if isTxControl(data.SQL) { // so that the totals leave it out of Statements
 			return context.WithValue(ctx, txKey{}, true)
@@ -66,6 +77,9 @@ func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 
 // TraceQueryEnd implements pgx.QueryTracer.
 func (t *Tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
+	if data.Err != nil && errors.Is(data.Err, ErrNPlusOne) {
+		return // refused by a strict Guard: nothing was sent
+	}
 	t.roundTrips.Add(1)
 	if data.Err != nil {
 		t.errors.Add(1)
