@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,7 +48,9 @@ const (
 	// where consecutive transactions, and consecutive round trips outside a transaction,
 	// may run on different server connections. The default [Config.ExecMode] becomes
 	// [pgx.QueryExecModeExec], and the modes that rely on server-side state kept between
-	// round trips are refused. See "PgBouncer" in the package documentation.
+	// round trips are refused. The server-side timeouts are not sent (PgBouncer refuses
+	// them as startup parameters): put them on the role or database instead. See
+	// "PgBouncer" in the package documentation.
 	PgBouncerTransaction
 )
 
@@ -134,12 +137,16 @@ type Config struct {
 	// StatementTimeout is PostgreSQL's statement_timeout for every connection, sent as a
 	// startup parameter in whole milliseconds (rounded up). Default 30 seconds: a runaway
 	// query otherwise holds its locks and its connection until someone notices. Raise it
-	// for a transaction with SET LOCAL statement_timeout. Disable sends 0 (no limit).
+	// for a transaction with SET LOCAL statement_timeout. Disable sends nothing, so the
+	// limit set on the role or database (ALTER ROLE … SET statement_timeout), or else the
+	// server's, applies. With Pooler PgBouncerTransaction the default is Disable and any
+	// other value is refused: PgBouncer does not pass the startup parameter on.
 	StatementTimeout time.Duration
 
 	// IdleInTransactionSessionTimeout is PostgreSQL's idle_in_transaction_session_timeout,
 	// sent like StatementTimeout. Default 1 minute: a transaction left open by a bug holds
-	// locks and stops VACUUM; the server ends such a session. Disable sends 0 (no limit).
+	// locks and stops VACUUM; the server ends such a session. Disable sends nothing, as
+	// for StatementTimeout, and Pooler PgBouncerTransaction treats it the same way.
 	IdleInTransactionSessionTimeout time.Duration
 
 	// ApplicationName is sent as application_name and shown in pg_stat_activity and the
@@ -173,7 +180,8 @@ type Config struct {
 }
 
 // DefaultConfig returns a Config with every default filled in, for reading or printing
-// them. ExecMode stays zero because its default depends on Pooler.
+// them: the defaults without a pooler. ExecMode stays zero because its default depends
+// on Pooler.
 //
 // Every field in the result is set, so keys in a ConnString assigned to it later do not
 // override them. To start from a connection string, use [ParseConfig].
@@ -212,7 +220,8 @@ func defaultMaxConns() int32 {
 	return int32(min(max(4, runtime.GOMAXPROCS(0)), math.MaxInt32))
 }
 
-// withDefaults fills every zero field except ExecMode.
+// withDefaults fills every zero field except ExecMode. With PgBouncerTransaction the
+// server-side timeouts default to Disable.
 func (c Config) withDefaults() Config {
 	c.MaxConns = orDefault(c.MaxConns, max(defaultMaxConns(), c.MinConns, c.MinIdleConns))
 	c.MaxConnLifetime = orDefault(c.MaxConnLifetime, DefaultMaxConnLifetime)
@@ -225,9 +234,12 @@ func (c Config) withDefaults() Config {
 	c.HealthCheckPeriod = orDefault(c.HealthCheckPeriod, DefaultHealthCheckPeriod)
 	c.PingTimeout = orDefault(c.PingTimeout, DefaultPingTimeout)
 	c.ConnectTimeout = orDefault(c.ConnectTimeout, DefaultConnectTimeout)
-	c.StatementTimeout = orDefault(c.StatementTimeout, DefaultStatementTimeout)
-	c.IdleInTransactionSessionTimeout = orDefault(c.IdleInTransactionSessionTimeout,
-		DefaultIdleInTransactionSessionTimeout)
+	statement, idle := DefaultStatementTimeout, DefaultIdleInTransactionSessionTimeout
+	if c.Pooler == PgBouncerTransaction {
+		statement, idle = Disable, Disable
+	}
+	c.StatementTimeout = orDefault(c.StatementTimeout, statement)
+	c.IdleInTransactionSessionTimeout = orDefault(c.IdleInTransactionSessionTimeout, idle)
 	c.ApplicationName = orDefault(c.ApplicationName, DefaultApplicationName)
 	return c
 }
@@ -300,30 +312,74 @@ func (c Config) check() error {
 			return configErrorf(fmt.Sprintf("Tracers[%d]", i), "is nil")
 		}
 	}
-	return c.checkExecMode()
+	return c.checkPooler()
 }
 
-// checkExecMode validates Pooler and ExecMode and the pair.
-func (c Config) checkExecMode() error {
+// checkPooler validates Pooler, ExecMode, and what the pooler cannot carry.
+func (c Config) checkPooler() error {
 	if c.Pooler != NoPooler && c.Pooler != PgBouncerTransaction {
 		return configErrorf("Pooler", "unknown value %d", int(c.Pooler))
 	}
-	name, ok := execModeNames[c.ExecMode]
-	if !ok && c.ExecMode != 0 {
+	if _, ok := execModeNames[c.ExecMode]; !ok && c.ExecMode != 0 {
 		return configErrorf("ExecMode", "unknown value %d", int32(c.ExecMode))
 	}
 	if c.Pooler != PgBouncerTransaction {
 		return nil
 	}
-	switch c.ExecMode {
-	case pgx.QueryExecModeDescribeExec:
-		return configErrorf("ExecMode", "%s is refused with Pooler %v: it describes and then "+
-			"executes in two round trips, and the pooler may run the second on another client's "+
-			"server connection; use exec or simple_protocol", name, c.Pooler)
-	case pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe:
-		return configErrorf("ExecMode", "%s is refused with Pooler %v: it relies on statements "+
-			"or descriptions cached per server connection, which the pooler swaps between "+
-			"transactions; use exec or simple_protocol", name, c.Pooler)
+	if err := execModeError("ExecMode", c.ExecMode, c.Pooler,
+		"set ExecMode to pgx.QueryExecModeExec or pgx.QueryExecModeSimpleProtocol (or leave it zero), "+
+			"or default_query_exec_mode=exec in the connection string"); err != nil {
+		return err
+	}
+	for _, t := range []struct {
+		field, param string
+		d            time.Duration
+	}{
+		{"StatementTimeout", "statement_timeout", c.StatementTimeout},
+		{"IdleInTransactionSessionTimeout", "idle_in_transaction_session_timeout", c.IdleInTransactionSessionTimeout},
+	} {
+		if t.d > 0 {
+			return configErrorf(t.field, "is not sent with Pooler %v: PgBouncer refuses the startup "+
+				"parameter (\"unsupported startup parameter: %s\"), or drops it unapplied when "+
+				"ignore_startup_parameters lists it; leave the field zero and set the limit on the role "+
+				"(ALTER ROLE app SET %s = '%s') or per transaction (SET LOCAL %s)",
+				c.Pooler, t.param, t.param, pgDuration(t.d), t.param)
+		}
 	}
 	return nil
+}
+
+// execModeError refuses a query exec mode that cannot work through pooler p, naming
+// field and telling what to set instead (fix). It returns nil for a mode p allows.
+func execModeError(field string, mode pgx.QueryExecMode, p Pooler, fix string) *ConfigError {
+	if p != PgBouncerTransaction {
+		return nil
+	}
+	name := execModeNames[mode]
+	switch mode {
+	case pgx.QueryExecModeDescribeExec:
+		return configErrorf(field, "%s is refused with Pooler %v: it describes and then executes in two "+
+			"round trips, and the pooler may run the second on another client's server connection; %s",
+			name, p, fix)
+	case pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe:
+		return configErrorf(field, "%s is refused with Pooler %v: it relies on statements or descriptions "+
+			"cached per server connection, and the pooler hands each transaction any server connection "+
+			"(errors 42P05 and 26000); %s", name, p, fix)
+	}
+	return nil
+}
+
+// pgDuration spells a positive d as PostgreSQL reads a time setting: in the largest of
+// h, min, s and ms that divides it, rounded up to whole milliseconds.
+func pgDuration(d time.Duration) string {
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	for _, u := range []struct {
+		ms   time.Duration
+		unit string
+	}{{3_600_000, "h"}, {60_000, "min"}, {1000, "s"}} {
+		if ms%u.ms == 0 {
+			return strconv.FormatInt(int64(ms/u.ms), 10) + u.unit
+		}
+	}
+	return strconv.FormatInt(int64(ms), 10) + "ms"
 }

@@ -118,26 +118,34 @@ func TestConfig_Validate(t *testing.T) {
 }
 
 func TestConfig_Validate_poolerExecModes(t *testing.T) {
+	const fix = "; set ExecMode to pgx.QueryExecModeExec or pgx.QueryExecModeSimpleProtocol (or leave it zero), " +
+		"or default_query_exec_mode=exec in the connection string"
+	const cached = " is refused with Pooler pgbouncer_transaction: it relies on statements or descriptions cached " +
+		"per server connection, and the pooler hands each transaction any server connection (errors 42P05 and 26000)"
 	tests := []struct {
 		name    string
 		pooler  pool.Pooler
 		mode    pgx.QueryExecMode
-		refused bool
+		wantErr string // "" means allowed
 	}{
-		{"direct default", pool.NoPooler, 0, false},
-		{"direct cache_statement", pool.NoPooler, pgx.QueryExecModeCacheStatement, false},
-		{"direct describe_exec", pool.NoPooler, pgx.QueryExecModeDescribeExec, false},
-		{"pgbouncer default", pool.PgBouncerTransaction, 0, false},
-		{"pgbouncer exec", pool.PgBouncerTransaction, pgx.QueryExecModeExec, false},
-		{"pgbouncer simple_protocol", pool.PgBouncerTransaction, pgx.QueryExecModeSimpleProtocol, false},
-		{"pgbouncer describe_exec", pool.PgBouncerTransaction, pgx.QueryExecModeDescribeExec, true},
-		{"pgbouncer cache_statement", pool.PgBouncerTransaction, pgx.QueryExecModeCacheStatement, true},
-		{"pgbouncer cache_describe", pool.PgBouncerTransaction, pgx.QueryExecModeCacheDescribe, true},
+		{"direct default", pool.NoPooler, 0, ""},
+		{"direct cache_statement", pool.NoPooler, pgx.QueryExecModeCacheStatement, ""},
+		{"direct describe_exec", pool.NoPooler, pgx.QueryExecModeDescribeExec, ""},
+		{"pgbouncer default", pool.PgBouncerTransaction, 0, ""},
+		{"pgbouncer exec", pool.PgBouncerTransaction, pgx.QueryExecModeExec, ""},
+		{"pgbouncer simple_protocol", pool.PgBouncerTransaction, pgx.QueryExecModeSimpleProtocol, ""},
+		{"pgbouncer describe_exec", pool.PgBouncerTransaction, pgx.QueryExecModeDescribeExec,
+			"pool: ExecMode: describe_exec is refused with Pooler pgbouncer_transaction: it describes and then " +
+				"executes in two round trips, and the pooler may run the second on another client's server connection" + fix},
+		{"pgbouncer cache_statement", pool.PgBouncerTransaction, pgx.QueryExecModeCacheStatement,
+			"pool: ExecMode: cache_statement" + cached + fix},
+		{"pgbouncer cache_describe", pool.PgBouncerTransaction, pgx.QueryExecModeCacheDescribe,
+			"pool: ExecMode: cache_describe" + cached + fix},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := pool.Config{Pooler: tt.pooler, ExecMode: tt.mode}.Validate()
-			if !tt.refused {
+			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("Validate() = %v, want nil", err)
 				}
@@ -147,18 +155,70 @@ func TestConfig_Validate_poolerExecModes(t *testing.T) {
 			if !errors.As(err, &ce) || ce.Field != "ExecMode" {
 				t.Fatalf("Validate() = %v, want a ConfigError for ExecMode", err)
 			}
-			if !strings.Contains(err.Error(), "pgbouncer_transaction") {
-				t.Errorf("error %q does not name the pooler", err)
+			if err.Error() != tt.wantErr {
+				t.Errorf("error =\n%s\nwant\n%s", err, tt.wantErr)
 			}
 		})
 	}
 }
 
 func TestConfig_Validate_poolerFromConnString(t *testing.T) {
-	err := pool.Config{ConnString: "host=h pool_pooler=pgbouncer_transaction default_query_exec_mode=describe_exec"}.Validate()
-	var ce *pool.ConfigError
-	if !errors.As(err, &ce) || ce.Field != "ExecMode" {
-		t.Fatalf("Validate() = %v, want a ConfigError for ExecMode", err)
+	tests := map[string]string{
+		"describe_exec":                    "host=h pool_pooler=pgbouncer_transaction default_query_exec_mode=describe_exec",
+		"cache_statement, URL":             "postgres://app@h/app?pool_pooler=pgbouncer_transaction&default_query_exec_mode=cache_statement",
+		"cache_statement, pooler from URL": "postgres://app@h/app?default_query_exec_mode=cache_statement&pool_pooler=pgbouncer_transaction",
+	}
+	for name, cs := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := pool.Config{ConnString: cs}.Validate()
+			var ce *pool.ConfigError
+			if !errors.As(err, &ce) || ce.Field != "ExecMode" {
+				t.Fatalf("Validate() = %v, want a ConfigError for ExecMode", err)
+			}
+			if !strings.Contains(err.Error(), "default_query_exec_mode=exec in the connection string") {
+				t.Errorf("error %q does not say what to set in the connection string", err)
+			}
+		})
+	}
+}
+
+func TestConfig_Validate_poolerRefusesServerTimeouts(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     pool.Config
+		wantErr string
+	}{
+		{"StatementTimeout", pool.Config{Pooler: pool.PgBouncerTransaction, StatementTimeout: 30 * time.Second},
+			"pool: StatementTimeout: is not sent with Pooler pgbouncer_transaction: PgBouncer refuses the startup " +
+				"parameter (\"unsupported startup parameter: statement_timeout\"), or drops it unapplied when " +
+				"ignore_startup_parameters lists it; leave the field zero and set the limit on the role " +
+				"(ALTER ROLE app SET statement_timeout = '30s') or per transaction (SET LOCAL statement_timeout)"},
+		{"IdleInTransactionSessionTimeout from the connection string",
+			pool.Config{ConnString: "host=h pool_pooler=pgbouncer_transaction idle_in_transaction_session_timeout=90000"},
+			"pool: IdleInTransactionSessionTimeout: is not sent with Pooler pgbouncer_transaction: PgBouncer refuses " +
+				"the startup parameter (\"unsupported startup parameter: idle_in_transaction_session_timeout\"), or " +
+				"drops it unapplied when ignore_startup_parameters lists it; leave the field zero and set the limit on " +
+				"the role (ALTER ROLE app SET idle_in_transaction_session_timeout = '90s') or per transaction " +
+				"(SET LOCAL idle_in_transaction_session_timeout)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			var ce *pool.ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("Validate() = %v, want a *pool.ConfigError", err)
+			}
+			if err.Error() != tt.wantErr {
+				t.Errorf("error =\n%s\nwant\n%s", err, tt.wantErr)
+			}
+		})
+	}
+	// Disable and zero are what the pooler needs.
+	for _, d := range []time.Duration{0, pool.Disable} {
+		cfg := pool.Config{Pooler: pool.PgBouncerTransaction, StatementTimeout: d, IdleInTransactionSessionTimeout: d}
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("Validate() with timeouts %v = %v, want nil", d, err)
+		}
 	}
 }
 
@@ -230,10 +290,41 @@ func TestConfig_PgxConfig_disabled(t *testing.T) {
 		t.Errorf("jitter/ping/connect = %v/%v/%v, want 0", pcfg.MaxConnLifetimeJitter, pcfg.PingTimeout,
 			pcfg.ConnConfig.ConnectTimeout)
 	}
+	// Nothing is sent, so the role's or database's setting applies (TestNew_disabledKeepsRoleTimeout).
 	for _, k := range []string{"statement_timeout", "idle_in_transaction_session_timeout"} {
-		if got := pcfg.ConnConfig.RuntimeParams[k]; got != "0" {
-			t.Errorf("%s = %q, want \"0\"", k, got)
+		if got, ok := pcfg.ConnConfig.RuntimeParams[k]; ok {
+			t.Errorf("%s = %q is sent, want nothing", k, got)
 		}
+	}
+}
+
+func TestConfig_PgxConfig_disabledInConnString(t *testing.T) {
+	pcfg := mustPgxConfig(t, pool.Config{ConnString: "host=h statement_timeout=0 idle_in_transaction_session_timeout=0"})
+	for _, k := range []string{"statement_timeout", "idle_in_transaction_session_timeout"} {
+		if got, ok := pcfg.ConnConfig.RuntimeParams[k]; ok {
+			t.Errorf("%s = %q is sent, want nothing", k, got)
+		}
+	}
+}
+
+func TestConfig_PgxConfig_pgBouncerSendsNoTimeouts(t *testing.T) {
+	for name, cfg := range map[string]pool.Config{
+		"field":             {ConnString: "host=h", Pooler: pool.PgBouncerTransaction},
+		"connection string": {ConnString: "host=h pool_pooler=pgbouncer_transaction"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			pcfg := mustPgxConfig(t, cfg)
+			want := map[string]string{"application_name": "batchorm"} // the one PgBouncer passes on
+			if !reflect.DeepEqual(pcfg.ConnConfig.RuntimeParams, want) {
+				t.Errorf("RuntimeParams = %v, want %v", pcfg.ConnConfig.RuntimeParams, want)
+			}
+			if pcfg.ConnConfig.DefaultQueryExecMode != pgx.QueryExecModeExec {
+				t.Errorf("DefaultQueryExecMode = %v, want exec", pcfg.ConnConfig.DefaultQueryExecMode)
+			}
+			if pcfg.AfterConnect == nil {
+				t.Error("AfterConnect does not check the exec mode")
+			}
+		})
 	}
 }
 
@@ -249,7 +340,7 @@ func TestConfig_PgxConfig_serverTimeoutsRoundUp(t *testing.T) {
 
 func TestConfig_PgxConfig_precedence(t *testing.T) {
 	cs := "postgres://app@db.example.com/app?pool_max_conns=20&pool_min_conns=2&statement_timeout=5s" +
-		"&application_name=from-url&pool_pooler=pgbouncer_transaction"
+		"&application_name=from-url&default_query_exec_mode=exec"
 	pcfg := mustPgxConfig(t, pool.Config{ConnString: cs, MaxConns: 7, ApplicationName: "from-struct"})
 	rp := pcfg.ConnConfig.RuntimeParams
 	checks := []struct {
@@ -260,15 +351,17 @@ func TestConfig_PgxConfig_precedence(t *testing.T) {
 		{"MinConns (key wins over default)", pcfg.MinConns, int32(2)},
 		{"application_name (struct wins)", rp["application_name"], "from-struct"},
 		{"statement_timeout (key, converted to ms)", rp["statement_timeout"], "5000"},
-		{"exec mode (from pool_pooler)", pcfg.ConnConfig.DefaultQueryExecMode, pgx.QueryExecModeExec},
+		{"exec mode (key)", pcfg.ConnConfig.DefaultQueryExecMode, pgx.QueryExecModeExec},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if _, ok := rp["pool_pooler"]; ok {
-		t.Errorf("pool_pooler left in RuntimeParams, would be sent to the server: %v", rp)
+	for _, k := range []string{"pool_max_conns", "pool_min_conns", "default_query_exec_mode"} {
+		if _, ok := rp[k]; ok {
+			t.Errorf("%s left in RuntimeParams, would be sent to the server: %v", k, rp)
+		}
 	}
 }
 
@@ -317,7 +410,9 @@ func TestInstrument(t *testing.T) {
 	}
 	user := &countingTracer{}
 	pcfg.ConnConfig.Tracer = user
-	pool.Instrument(pcfg)
+	if err := pool.Instrument(pcfg); err != nil {
+		t.Fatalf("Instrument = %v", err)
+	}
 	first := querylog.Find(pcfg.ConnConfig.Tracer)
 	if first == nil {
 		t.Fatal("Instrument did not install batchorm's tracer")
@@ -326,12 +421,80 @@ func TestInstrument(t *testing.T) {
 	if !ok || mt.QueryTracers[0] != user {
 		t.Errorf("the user's tracer was not kept: %#v", pcfg.ConnConfig.Tracer)
 	}
-	pool.Instrument(pcfg)
+	if err := pool.Instrument(pcfg); err != nil {
+		t.Fatalf("second Instrument = %v", err)
+	}
 	if querylog.Find(pcfg.ConnConfig.Tracer) != first {
 		t.Error("a second Instrument installed another tracer")
 	}
-	pool.Instrument(nil)               // must not panic
-	pool.Instrument(&pgxpool.Config{}) // nor this
+	if pcfg.AfterConnect != nil {
+		t.Error("Instrument without a pooler set AfterConnect")
+	}
+}
+
+func TestInstrument_invalid(t *testing.T) {
+	for name, cfg := range map[string]*pgxpool.Config{"nil": nil, "no ConnConfig": {}} {
+		err := pool.Instrument(cfg)
+		if err == nil || err.Error() != "pool: Instrument: nil config (build it with pgxpool.ParseConfig)" {
+			t.Errorf("Instrument(%s) = %v", name, err)
+		}
+	}
+}
+
+func TestInstrument_pooler(t *testing.T) {
+	const refused = "pool: ConnConfig.DefaultQueryExecMode: cache_statement is refused with Pooler " +
+		"pgbouncer_transaction: it relies on statements or descriptions cached per server connection, and the pooler " +
+		"hands each transaction any server connection (errors 42P05 and 26000); set ConnConfig.DefaultQueryExecMode " +
+		"to pgx.QueryExecModeExec or pgx.QueryExecModeSimpleProtocol, or default_query_exec_mode=exec in the connection string"
+	tests := []struct {
+		name       string
+		connString string
+		wantField  string // "" means accepted
+		wantErr    string
+	}{
+		{"pgx default mode behind the pooler", "postgres://app@h/app?pool_pooler=pgbouncer_transaction",
+			"ConnConfig.DefaultQueryExecMode", refused},
+		{"explicit cache_statement", "postgres://app@h/app?pool_pooler=pgbouncer_transaction&default_query_exec_mode=cache_statement",
+			"ConnConfig.DefaultQueryExecMode", refused},
+		{"describe_exec", "host=h pool_pooler=pgbouncer_transaction default_query_exec_mode=describe_exec",
+			"ConnConfig.DefaultQueryExecMode", ""},
+		{"unknown pooler", "host=h pool_pooler=odyssey", "pool_pooler",
+			`pool: pool_pooler: unknown pooler "odyssey" (want none or pgbouncer_transaction)`},
+		{"exec", "host=h pool_pooler=pgbouncer_transaction default_query_exec_mode=exec", "", ""},
+		{"simple_protocol", "host=h pool_pooler=pgbouncer_transaction default_query_exec_mode=simple_protocol", "", ""},
+		{"no pooler, cache_statement", "host=h pool_pooler=none", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pcfg, err := pgxpool.ParseConfig(tt.connString)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = pool.Instrument(pcfg)
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("Instrument = %v, want nil", err)
+				}
+				if _, ok := pcfg.ConnConfig.RuntimeParams["pool_pooler"]; ok {
+					t.Error("pool_pooler left in RuntimeParams, would be sent to the server")
+				}
+				if querylog.Find(pcfg.ConnConfig.Tracer) == nil {
+					t.Error("tracer not installed")
+				}
+				return
+			}
+			var ce *pool.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tt.wantField {
+				t.Fatalf("Instrument = %v, want a ConfigError for %s", err, tt.wantField)
+			}
+			if tt.wantErr != "" && err.Error() != tt.wantErr {
+				t.Errorf("error =\n%s\nwant\n%s", err, tt.wantErr)
+			}
+			if querylog.Find(pcfg.ConnConfig.Tracer) != nil || pcfg.AfterConnect != nil {
+				t.Error("a refused config was changed")
+			}
+		})
+	}
 }
 
 func TestPooler_String(t *testing.T) {

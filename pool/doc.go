@@ -48,13 +48,18 @@
 //	StatementTimeout                 30s                 PostgreSQL: none; a runaway query holds locks
 //	IdleInTransactionSessionTimeout  1m                  PostgreSQL: none; a forgotten transaction blocks VACUUM
 //	ApplicationName                  "batchorm"          shown in pg_stat_activity
-//	ExecMode                         cache_statement     pgx's; exec with PgBouncerTransaction
+//	ExecMode                         cache_statement     pgx's
+//
+// With [PgBouncerTransaction] two defaults change: ExecMode is exec and the two
+// server-side timeouts are off (see PgBouncer below).
 //
 // Each [Config] field's comment gives the full reasoning. A timeout that can be turned
 // off takes [Disable]; zero always means the default. The two server-side timeouts are
 // sent as startup parameters, so they hold for every statement on the pool's
-// connections, raw pgx calls included. A transaction that needs longer raises its own
-// limit with SET LOCAL statement_timeout = '5min'.
+// connections, raw pgx calls included, and take precedence over a limit set on the role
+// or database. A disabled one sends nothing, so such a limit (or else the server's)
+// applies. A transaction that needs longer raises its own limit with
+// SET LOCAL statement_timeout = '5min'.
 //
 // # Warm-up
 //
@@ -86,7 +91,9 @@
 //		return err
 //	}
 //	pcfg.ConnConfig.Tracer = myTracer
-//	pool.Instrument(pcfg)
+//	if err := pool.Instrument(pcfg); err != nil {
+//		return err
+//	}
 //	p, err := pgxpool.NewWithConfig(ctx, pcfg)
 //
 // # PgBouncer
@@ -94,31 +101,66 @@
 // Behind PgBouncer in transaction mode, consecutive transactions and consecutive round
 // trips outside a transaction may run on different server connections. Set
 // [Config.Pooler] to [PgBouncerTransaction] (or pool_pooler=pgbouncer_transaction in the
-// connection string). ExecMode then defaults to exec, which sends each statement with its
-// parameters in one round trip and keeps nothing on the server, and these modes are
-// refused with a *[ConfigError]:
+// connection string); batchorm's test suite runs with it through PgBouncer 1.18 in
+// transaction mode. The profile changes three things.
 //
+// ExecMode defaults to exec, which sends each statement with its parameters in one
+// round trip and keeps nothing on the server; simple_protocol works too. The other
+// modes are refused with a *[ConfigError] for ExecMode that says what to set:
+//
+//   - cache_statement (pgx's default) and cache_describe: they prepare a statement, or
+//     describe it, once per server connection and reuse it by name, and the pooler
+//     hands the next transaction another server connection: statements fail with
+//     42P05 (prepared statement already exists) or 26000 (does not exist);
 //   - describe_exec: it describes a statement in one round trip and executes it in the
-//     next, and the pooler may send the second to another client's server connection;
-//   - cache_statement and cache_describe: they rely on prepared statements or
-//     descriptions cached per server connection.
+//     next, which the pooler may send to another server connection.
 //
-// exec and simple_protocol are allowed; prefer exec. If your PgBouncer (1.21 or later,
-// with max_prepared_statements set) tracks protocol-level prepared statements, you may
-// keep NoPooler and pgx's cache_statement instead.
-//
-// PgBouncer forwards only the startup parameters it tracks (application_name among
-// them), refuses a connection that sends any other ("unsupported startup parameter:
-// statement_timeout", an error New reports at warm-up), and drops the ones listed in
-// ignore_startup_parameters silently. So with the default StatementTimeout and
-// IdleInTransactionSessionTimeout, either list both in PgBouncer's
-// track_extra_parameters (then check with SHOW statement_timeout through the pooler,
-// since older PgBouncer releases accept the setting without applying it), or set both
-// fields to [Disable] and put the limits on the role, which holds whatever the pooler
-// does:
+// The statement_timeout and idle_in_transaction_session_timeout startup parameters are
+// not sent, and setting StatementTimeout or IdleInTransactionSessionTimeout is refused
+// with a *ConfigError. PgBouncer 1.18 passes on only the startup parameters it tracks
+// (client_encoding, DateStyle, TimeZone, standard_conforming_strings and
+// application_name) and refuses a connection that sends any other ("FATAL:
+// unsupported startup parameter: statement_timeout", SQLSTATE 08P01). Its
+// ignore_startup_parameters setting makes it accept the listed ones and drop them, so
+// the limit would silently not apply. Put the limits where every server connection
+// picks them up, on the role or the database:
 //
 //	ALTER ROLE app SET statement_timeout = '30s';
 //	ALTER ROLE app SET idle_in_transaction_session_timeout = '1min';
+//
+// and raise or lower them for one transaction with SET LOCAL statement_timeout, which
+// ends with the transaction. Never use a session-level SET through the pooler: it
+// stays on whichever server connection ran it, for other clients to inherit. (If your
+// PgBouncer version can forward these parameters and you configured it to, set
+// pcfg.ConnConfig.RuntimeParams yourself on the result of [Config.PgxConfig].)
+//
+// The result of [Config.PgxConfig] also checks each new connection's exec mode before
+// the pool uses it, so changing ConnConfig.DefaultQueryExecMode on it to a refused mode
+// fails every connection with a *ConfigError, before any statement is sent.
+// For a config built with pgxpool, put pool_pooler=pgbouncer_transaction in its
+// connection string and call [Instrument]: it removes the key (which PgBouncer would
+// refuse as a startup parameter), refuses pgx's default cache_statement mode unless
+// default_query_exec_mode=exec (or simple_protocol) is set, and installs the same
+// check.
+//
+// What batchorm cannot check is the caller's job:
+//
+//   - declaring the pooler. Through PgBouncer 1.18 a connection reports the server's
+//     own parameters (server_version included), so it cannot be told apart from a
+//     direct one at connect time; only its cancel key carries PgBouncer's own process
+//     id instead of the backend's, which reveals a proxy but not its pool mode, and
+//     session mode keeps pgx's statement cache working. PgBouncer's pool_mode is shown
+//     only on its admin console, which an application normally cannot reach.
+//   - passing an exec mode to a single call (p.Query(ctx, sql, pgx.QueryExecModeCacheStatement)),
+//     which overrides the pool's.
+//   - anything that needs one server connection beyond a transaction: session-level
+//     SET, session advisory locks, LISTEN, temporary tables or WITH HOLD cursors kept
+//     after the transaction. The transaction-scoped forms work (SET LOCAL,
+//     pg_advisory_xact_lock, a temporary table used and dropped within DB.Tx).
+//
+// If your PgBouncer (1.21 or later, with max_prepared_statements set) tracks
+// protocol-level prepared statements, you may keep NoPooler and pgx's cache_statement
+// instead.
 //
 // # Passwords
 //

@@ -60,7 +60,6 @@ func ExampleConfig_PgxConfig() {
 		ConnString:       "postgres://app@db.example.com/app",
 		MaxConns:         10,
 		StatementTimeout: 2 * time.Minute,
-		Pooler:           pool.PgBouncerTransaction,
 	}
 	pcfg, err := cfg.PgxConfig()
 	if err != nil {
@@ -75,7 +74,7 @@ func ExampleConfig_PgxConfig() {
 	// Output:
 	// MaxConns: 10
 	// ConnectTimeout: 5s
-	// exec mode: exec
+	// exec mode: cache statement
 	// statement_timeout: 120000
 	// application_name: batchorm
 }
@@ -90,16 +89,22 @@ func ExampleConfig_Validate() {
 }
 
 // Behind PgBouncer in transaction mode, exec modes that keep state on the server
-// connection between round trips are refused.
+// connection between round trips are refused, and so are server-side timeouts, which
+// PgBouncer does not pass on: they belong on the role.
 func ExamplePgBouncerTransaction() {
-	cfg, err := pool.ParseConfig("postgres://app@pgbouncer.internal:6432/app?default_query_exec_mode=describe_exec")
+	const url = "postgres://app@pgbouncer.internal:6432/app?pool_pooler=pgbouncer_transaction"
+	_, err := pool.Config{ConnString: url + "&default_query_exec_mode=cache_statement"}.PgxConfig()
+	fmt.Println(err)
+
+	pcfg, err := pool.Config{ConnString: url}.PgxConfig()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	cfg.Pooler = pool.PgBouncerTransaction
-	_, err = cfg.PgxConfig()
-	fmt.Println(err)
+	fmt.Println("exec mode:", pcfg.ConnConfig.DefaultQueryExecMode)
+	fmt.Println("startup parameters:", pcfg.ConnConfig.RuntimeParams)
 	// Output:
-	// pool: ExecMode: describe_exec is refused with Pooler pgbouncer_transaction: it describes and then executes in two round trips, and the pooler may run the second on another client's server connection; use exec or simple_protocol
+	// pool: ExecMode: cache_statement is refused with Pooler pgbouncer_transaction: it relies on statements or descriptions cached per server connection, and the pooler hands each transaction any server connection (errors 42P05 and 26000); set ExecMode to pgx.QueryExecModeExec or pgx.QueryExecModeSimpleProtocol (or leave it zero), or default_query_exec_mode=exec in the connection string
+	// exec mode: exec
+	// startup parameters: map[application_name:batchorm]
 }

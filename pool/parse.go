@@ -83,15 +83,18 @@ var keyParsers = []struct {
 		}
 		return fmt.Errorf("unknown mode %q (want cache_statement, cache_describe, describe_exec, exec or simple_protocol)", s)
 	}},
-	{"pool_pooler", func(c *Config, s string) error {
-		for _, p := range []Pooler{NoPooler, PgBouncerTransaction} {
-			if p.String() == s {
-				c.Pooler = p
-				return nil
-			}
+	{"pool_pooler", setPooler},
+}
+
+// setPooler parses a pool_pooler value into c.Pooler.
+func setPooler(c *Config, s string) error {
+	for _, p := range []Pooler{NoPooler, PgBouncerTransaction} {
+		if p.String() == s {
+			c.Pooler = p
+			return nil
 		}
-		return fmt.Errorf("unknown pooler %q (want none or pgbouncer_transaction)", s)
-	}},
+	}
+	return fmt.Errorf("unknown pooler %q (want none or pgbouncer_transaction)", s)
 }
 
 // ownKeys are the keys that neither pgx nor pgxpool consumes; PgxConfig removes them from

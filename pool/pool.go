@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -45,8 +46,15 @@ func New(ctx context.Context, cfg Config) (*pgxpool.Pool, error) {
 // what Config does not cover before calling [pgxpool.NewWithConfig] (then call [WarmUp]
 // yourself if you want it).
 //
-// Server-side settings become runtime parameters: statement_timeout and
-// idle_in_transaction_session_timeout in milliseconds, and application_name.
+// Server-side settings become runtime parameters: application_name, and
+// statement_timeout and idle_in_transaction_session_timeout in milliseconds when they
+// are on; a disabled timeout sends nothing, so the role's or database's setting
+// applies.
+//
+// With Pooler PgBouncerTransaction the result's AfterConnect checks each new
+// connection's DefaultQueryExecMode before running c.AfterConnect, so a mode changed
+// on the result to one the pooler cannot carry fails every connection with a
+// *[ConfigError] instead of failing statements at random.
 func (c Config) PgxConfig() (*pgxpool.Config, error) {
 	r, err := c.resolve()
 	if err != nil {
@@ -67,7 +75,7 @@ func (c Config) PgxConfig() (*pgxpool.Config, error) {
 	pcfg.MaxConnIdleTime = offAs(r.MaxConnIdleTime, forever)
 	pcfg.HealthCheckPeriod = r.HealthCheckPeriod
 	pcfg.PingTimeout = offAs(r.PingTimeout, 0)
-	pcfg.AfterConnect = r.AfterConnect
+	pcfg.AfterConnect = guardExecMode(r.Pooler, r.AfterConnect)
 
 	cc := pcfg.ConnConfig
 	cc.ConnectTimeout = offAs(r.ConnectTimeout, 0)
@@ -76,8 +84,12 @@ func (c Config) PgxConfig() (*pgxpool.Config, error) {
 		delete(cc.RuntimeParams, k)
 	}
 	cc.RuntimeParams["application_name"] = r.ApplicationName
-	cc.RuntimeParams["statement_timeout"] = millis(r.StatementTimeout)
-	cc.RuntimeParams["idle_in_transaction_session_timeout"] = millis(r.IdleInTransactionSessionTimeout)
+	if r.StatementTimeout > 0 {
+		cc.RuntimeParams["statement_timeout"] = millis(r.StatementTimeout)
+	}
+	if r.IdleInTransactionSessionTimeout > 0 {
+		cc.RuntimeParams["idle_in_transaction_session_timeout"] = millis(r.IdleInTransactionSessionTimeout)
+	}
 
 	switch len(r.Tracers) {
 	case 0:
@@ -90,15 +102,75 @@ func (c Config) PgxConfig() (*pgxpool.Config, error) {
 	return pcfg, nil
 }
 
-// Instrument installs batchorm's statement counter on a pgxpool config built without
-// this package, composed with any tracer already set (which keeps receiving every
-// event). orm.New refuses a pool whose config lacks it. Instrument is idempotent and
-// ignores a nil cfg.
-func Instrument(cfg *pgxpool.Config) {
+// Instrument prepares a pgxpool config built without this package: it installs
+// batchorm's statement counter, composed with any tracer already set (which keeps
+// receiving every event), and applies the pool_pooler key of the config's connection
+// string. orm.New refuses a pool whose config lacks the counter. Call Instrument before
+// [pgxpool.NewWithConfig]; calling it again changes nothing (the first call removed
+// pool_pooler).
+//
+// pgxpool leaves pool_pooler among the parameters it would send to the server;
+// Instrument removes it. With pool_pooler=pgbouncer_transaction, a
+// ConnConfig.DefaultQueryExecMode the pooler cannot carry (pgx's default,
+// cache_statement, as well as cache_describe and describe_exec) is refused with a
+// *[ConfigError] for "ConnConfig.DefaultQueryExecMode" that says what to set, and
+// cfg.AfterConnect is wrapped to check every new connection's mode, as [Config.PgxConfig]
+// does. An unknown pool_pooler value is a *ConfigError for "pool_pooler". On an error
+// cfg is left unchanged. A nil cfg, or one without ConnConfig, is an error.
+func Instrument(cfg *pgxpool.Config) error {
 	if cfg == nil || cfg.ConnConfig == nil {
-		return
+		return errors.New("pool: Instrument: nil config (build it with pgxpool.ParseConfig)")
 	}
+	p, err := poolerKey(cfg.ConnConfig.RuntimeParams)
+	if err != nil {
+		return err
+	}
+	if p != NoPooler {
+		if err := execModeError("ConnConfig.DefaultQueryExecMode", cfg.ConnConfig.DefaultQueryExecMode, p,
+			pgxFix); err != nil {
+			return err
+		}
+		cfg.AfterConnect = guardExecMode(p, cfg.AfterConnect)
+	}
+	delete(cfg.ConnConfig.RuntimeParams, "pool_pooler")
 	querylog.Install(cfg)
+	return nil
+}
+
+// pgxFix is what to do about a refused mode on a pgx config.
+const pgxFix = "set ConnConfig.DefaultQueryExecMode to pgx.QueryExecModeExec or pgx.QueryExecModeSimpleProtocol, " +
+	"or default_query_exec_mode=exec in the connection string"
+
+// poolerKey reads the pool_pooler key that pgxpool left in params.
+func poolerKey(params map[string]string) (Pooler, error) {
+	s, ok := params["pool_pooler"]
+	if !ok {
+		return NoPooler, nil
+	}
+	var c Config
+	if err := setPooler(&c, s); err != nil {
+		return NoPooler, &ConfigError{Field: "pool_pooler", Err: err}
+	}
+	return c.Pooler, nil
+}
+
+// guardExecMode returns the AfterConnect hook for pooler p: with a pooler, it refuses a
+// connection whose DefaultQueryExecMode the pooler cannot carry, then runs next.
+// Without one it returns next unchanged.
+func guardExecMode(p Pooler, next func(context.Context, *pgx.Conn) error) func(context.Context, *pgx.Conn) error {
+	if p == NoPooler {
+		return next
+	}
+	return func(ctx context.Context, conn *pgx.Conn) error {
+		if err := execModeError("ConnConfig.DefaultQueryExecMode", conn.Config().DefaultQueryExecMode, p,
+			pgxFix); err != nil {
+			return err
+		}
+		if next != nil {
+			return next(ctx, conn)
+		}
+		return nil
+	}
 }
 
 // WarmUp opens max(1, MinConns, MinIdleConns) connections of p's config at once, pings
@@ -145,11 +217,8 @@ func offAs(d, off time.Duration) time.Duration {
 	return d
 }
 
-// millis renders d as PostgreSQL millisecond text, rounding up so that a positive value
-// never becomes 0 (which PostgreSQL reads as "no limit"). Negative means off: "0".
+// millis renders a positive d as PostgreSQL millisecond text, rounding up so that it
+// never becomes 0 (which PostgreSQL reads as "no limit").
 func millis(d time.Duration) string {
-	if d <= 0 {
-		return "0"
-	}
 	return strconv.FormatInt(int64((d+time.Millisecond-1)/time.Millisecond), 10)
 }

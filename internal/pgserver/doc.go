@@ -1,10 +1,10 @@
-// Package pgserver owns the PostgreSQL server that batchorm's tests and examples run
-// against.
+// Package pgserver owns the PostgreSQL server (and the PgBouncer in front of it) that
+// batchorm's tests and examples run against.
 //
 // # The shared server
 //
 // [Shared] returns the connection URL of one process-wide server. When DATABASE_URL is
-// set it is returned as is, and pgserver never starts or stops anything. Otherwise the
+// set it is returned as is, and pgserver never starts or stops that server. Otherwise the
 // first call starts a throwaway cluster from the local PostgreSQL binaries (see
 // [Start]); later and concurrent calls return the same URL. A test binary's TestMain
 // stops it after the tests have run:
@@ -52,6 +52,27 @@
 // closes (the process is gone), the watchdog runs "pg_ctl stop -m immediate" and
 // removes the directories. A [Server] that is never stopped lives until the process
 // exits.
+//
+// # PgBouncer
+//
+// [SharedBouncer] returns the URL of one process-wide PgBouncer in transaction pooling
+// mode in front of the shared server (DATABASE_URL's, or the throwaway cluster), with
+// the same user, password and database; every database of the server is reachable
+// through it under its own name ([WithDatabase]). [StopShared] stops it too.
+// [StartBouncer] starts a private one, with options for more users
+// ([WithBouncerUser]) and pgbouncer.ini settings ([WithBouncerSetting]).
+//
+// pgbouncer is looked up on PATH, then at /usr/sbin/pgbouncer (Debian's package). It
+// listens on a free TCP port of 127.0.0.1, with no Unix socket, and trusts its clients
+// (auth_type = trust: a test server on loopback). Its user list holds the server URL's
+// user and password, which it uses to log in to the server. PgBouncer refuses to run as
+// root; when the process runs as root it runs as the postgres system user, as the
+// cluster does. Its configuration and log live in a fresh temporary directory.
+// Without a pgbouncer binary, [StartBouncer] and [SharedBouncer] return
+// [ErrNoBouncer], whose text says how to install it, also when DATABASE_URL is set.
+//
+// Cleanup works as for clusters: [Bouncer.Stop] kills the PgBouncer (it holds no data)
+// and deletes its directory, and a watchdog does the same if the process dies first.
 //
 // # Databases per test
 //

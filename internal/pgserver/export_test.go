@@ -12,7 +12,12 @@ type TestShared struct{ sh *sharedServer }
 // NewTestShared returns a shared server that reads variables through getenv and starts
 // clusters with opts.
 func NewTestShared(getenv func(string) string, opts ...Option) *TestShared {
-	return &TestShared{sh: newSharedServer(getenv, opts...)}
+	return &TestShared{sh: newSharedServer(getenv, opts, nil)}
+}
+
+// NewTestSharedBouncer is NewTestShared that also starts PgBouncers with bouncerOpts.
+func NewTestSharedBouncer(getenv func(string) string, opts []Option, bouncerOpts ...BouncerOption) *TestShared {
+	return &TestShared{sh: newSharedServer(getenv, opts, bouncerOpts)}
 }
 
 // URL is Shared for ts.
@@ -21,8 +26,31 @@ func (ts *TestShared) URL(ctx context.Context) (string, error) { return ts.sh.ur
 // Stop is StopShared for ts.
 func (ts *TestShared) Stop() error { return ts.sh.stop() }
 
+// BouncerURL is SharedBouncer for ts.
+func (ts *TestShared) BouncerURL(ctx context.Context) (string, error) { return ts.sh.bouncerURL(ctx) }
+
 // Server returns the cluster ts started, or nil.
-func (ts *TestShared) Server() *Server { return ts.sh.server() }
+func (ts *TestShared) Server() *Server { return ts.sh.runningServer() }
+
+// Bouncer returns the PgBouncer ts started, or nil.
+func (ts *TestShared) Bouncer() *Bouncer { return ts.sh.runningBouncer() }
+
+// WithBouncerPath replaces the PATH-style list searched for pgbouncer; the default
+// /usr/sbin/pgbouncer is still tried after it unless noDefault is set.
+func WithBouncerPath(path string, noDefault bool) BouncerOption {
+	return func(o *bouncerOptions) { o.path, o.noDefault = path, noDefault }
+}
+
+// WithBouncerPortPicker replaces the free-port picker of StartBouncer.
+func WithBouncerPortPicker(pick func() (int, error)) BouncerOption {
+	return func(o *bouncerOptions) { o.pickPort = pick }
+}
+
+// BouncerRoot returns the directory holding b's configuration.
+func BouncerRoot(b *Bouncer) string { return b.root }
+
+// BouncerWatchdogPID returns the process id of b's watchdog.
+func BouncerWatchdogPID(b *Bouncer) int { return b.wd.pid() }
 
 // WithBinarySearch replaces the binary search: the directories of the PATH-style list
 // path, then those matching globs.

@@ -145,7 +145,7 @@ func (s *Server) setUp(ctx context.Context, o *options) error {
 	if err := s.acct.chown(root, s.sockDir); err != nil {
 		return err
 	}
-	if s.wd, err = startWatchdog(s.bins.pgCtl, s.dataDir, root, s.acct); err != nil {
+	if s.wd, err = startWatchdog(clusterWatchdog, []string{s.bins.pgCtl, s.dataDir, root}, s.acct); err != nil {
 		return err
 	}
 	if err := s.initdb(ctx); err != nil {

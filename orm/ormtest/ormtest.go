@@ -14,6 +14,14 @@
 //
 //	func TestMain(m *testing.M) { ormtest.Main(m) }
 //
+// # Through PgBouncer
+//
+// With the [PgBouncer] option, the DB connects through a throwaway PgBouncer in
+// transaction pooling mode in front of the same server (started once per test binary
+// from the local pgbouncer binary, on PATH or at /usr/sbin/pgbouncer, and stopped by
+// [Main]), with the pool.PgBouncerTransaction profile. Without pgbouncer such tests
+// fail with a message saying how to install it, also when DATABASE_URL is set.
+//
 // # Databases
 //
 // [New] hands each test its own empty database, cloned from a template that already
@@ -53,8 +61,8 @@ import (
 	"github.com/batchorm/batchorm/pool"
 )
 
-// Main runs the tests of m, then stops the throwaway server if one was started, and
-// exits with the tests' code. Call it from TestMain.
+// Main runs the tests of m, then stops the throwaway server (and PgBouncer) if one was
+// started, and exits with the tests' code. Call it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
 	if err := dropTemplates(); err != nil {
@@ -75,6 +83,7 @@ type Option func(*config)
 type config struct {
 	schema   []string
 	maxConns int32
+	bouncer  bool
 }
 
 // Schema adds DDL run once into the template database that each test's database is
@@ -83,6 +92,12 @@ func Schema(sql string) Option { return func(c *config) { c.schema = append(c.sc
 
 // MaxConns sets the size of the test database's pool. Default: 4.
 func MaxConns(n int32) Option { return func(c *config) { c.maxConns = n } }
+
+// PgBouncer makes the DB connect through the process-wide throwaway PgBouncer in
+// transaction pooling mode, with Pooler pool.PgBouncerTransaction (exec mode, no
+// server-side timeouts sent). The database is still created from the template and
+// dropped directly on the server. Default: a direct connection.
+func PgBouncer() Option { return func(c *config) { c.bouncer = true } }
 
 // New returns a DB on a fresh database for t, holding the schema given, and drops it
 // when t ends. It fails t (never skips) when no server can be had.
@@ -147,14 +162,7 @@ func Open(ctx context.Context, opts ...Option) (*orm.DB, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := pool.ParseConfig(url)
-	if err != nil {
-		_ = pgserver.DropDatabase(context.WithoutCancel(ctx), admin, name)
-		return nil, nil, err
-	}
-	cfg.MaxConns = c.maxConns
-	cfg.MinConns = 0
-	db, err := orm.Open(ctx, cfg)
+	db, err := open(ctx, c, url, name)
 	if err != nil {
 		_ = pgserver.DropDatabase(context.WithoutCancel(ctx), admin, name)
 		return nil, nil, err
@@ -180,6 +188,30 @@ func dropOnly(db *orm.DB) error {
 		return drop.(func() error)()
 	}
 	return nil
+}
+
+// open returns a DB on database name, whose direct URL is url: through the shared
+// PgBouncer when c asks for it.
+func open(ctx context.Context, c config, url, name string) (*orm.DB, error) {
+	if c.bouncer {
+		through, err := pgserver.SharedBouncer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if url, err = pgserver.WithDatabase(through, name); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := pool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = c.maxConns
+	cfg.MinConns = 0
+	if c.bouncer {
+		cfg.Pooler = pool.PgBouncerTransaction
+	}
+	return orm.Open(ctx, cfg)
 }
 
 var (
