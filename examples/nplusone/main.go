@@ -19,8 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batchorm/batchorm/internal/exampledb"
 	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/orm/ormtest"
 )
 
 const schema = `
@@ -122,11 +122,15 @@ func measure(ctx context.Context, way string, load func(ctx context.Context) err
 func run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	db, closeDB, err := exampledb.Open(ctx, schema)
+	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(schema))
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer func() {
+		if derr := done(); derr != nil {
+			fmt.Fprintln(os.Stderr, derr)
+		}
+	}()
 
 	var naiveUsers, preloadedUsers []User
 	var naivePosts, joinedPosts, preloadedPosts []Post

@@ -20,14 +20,15 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/batchorm/batchorm/internal/exampledb"
 	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/orm/ormtest"
 	"github.com/batchorm/batchorm/paginate"
 )
 
@@ -164,11 +165,15 @@ func main() {
 func run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	db, closeDB, err := exampledb.Open(ctx, schema)
+	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(schema))
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer func() {
+		if derr := done(); derr != nil {
+			fmt.Fprintln(os.Stderr, derr)
+		}
+	}()
 
 	// A real app loads the key from its configuration (a secret store), the same on
 	// every instance, and keeps it stable: cursors signed with another key are refused,

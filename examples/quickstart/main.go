@@ -14,12 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/batchorm/batchorm/bulk"
-	"github.com/batchorm/batchorm/internal/exampledb"
 	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/orm/ormtest"
 	"github.com/batchorm/batchorm/paginate"
 )
 
@@ -75,11 +76,15 @@ func main() {
 func run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	db, closeDB, err := exampledb.Open(ctx, schema)
+	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(schema))
 	if err != nil {
 		return err
 	}
-	defer closeDB()
+	defer func() {
+		if derr := done(); derr != nil {
+			fmt.Fprintln(os.Stderr, derr)
+		}
+	}()
 	ctx, total := orm.WithQueryLog(ctx)
 	step := func(title string) (context.Context, *orm.QueryLog) { // each step gets its own log
 		fmt.Printf("\n== %s\n", title)
