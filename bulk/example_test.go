@@ -88,31 +88,6 @@ func ExampleUpsert() {
 	// 3 eve@example.com free 1
 }
 
-func ExampleUpdateWhere() {
-	ctx := context.Background()
-	db, cleanup := exampleDB(ctx)
-	defer cleanup()
-	if err := bulk.Create(ctx, db, []Account{
-		{Email: "a@example.com", Plan: "free"}, {Email: "b@example.com", Plan: "pro"}, {Email: "c@example.com", Plan: "free"},
-	}); err != nil {
-		log.Fatal(err)
-	}
-
-	n, err := bulk.UpdateWhere[Account](ctx, db,
-		bulk.Set{"credits": bulk.Expr("credits + ?", 100)},
-		bulk.Eq{"plan": "free"})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("updated:", n)
-
-	_, err = bulk.UpdateWhere[Account](ctx, db, bulk.Set{"credits": 0})
-	fmt.Println(err)
-	// Output:
-	// updated: 2
-	// bulk: UpdateWhere: missing WHERE: pass a condition, or bulk.AllRows to touch every row
-}
-
 func ExampleUpdate() {
 	ctx := context.Background()
 	db, cleanup := exampleDB(ctx)

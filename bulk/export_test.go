@@ -1,33 +1,11 @@
 package bulk
 
-import (
-	"context"
-
-	sq "github.com/Masterminds/squirrel"
-)
+import "context"
 
 // Test hooks: render statements without a database.
 
 // PGColumn is what the catalog says about a column.
 type PGColumn = pgColumn
-
-// UpdateWhereSQL renders the statement UpdateWhere[T] would send.
-func UpdateWhereSQL[T any](set Set, returning bool, where ...sq.Sqlizer) (string, []any, error) {
-	m, err := modelOf[T]("UpdateWhere")
-	if err != nil {
-		return "", nil, err
-	}
-	return renderUpdateWhere(m, set, where, returning)
-}
-
-// DeleteWhereSQL renders the statement DeleteWhere[T] would send.
-func DeleteWhereSQL[T any](returning bool, where ...sq.Sqlizer) (string, []any, error) {
-	m, err := modelOf[T]("DeleteWhere")
-	if err != nil {
-		return "", nil, err
-	}
-	return renderDeleteWhere(m, where, returning)
-}
 
 // CreateSQL renders the statement Create would send for rows, the table being
 // described by cols.
