@@ -1,14 +1,6 @@
 package bulk
 
-import (
-	"fmt"
-
-	"github.com/batchorm/batchorm/internal/dbx"
-)
-
-// Querier is the pgx method set bulk needs. *pgxpool.Pool, *pgx.Conn, pgx.Tx and
-// *orm.DB satisfy it.
-type Querier = dbx.Querier
+import "fmt"
 
 // Strategy is the way [Create] sends rows. The zero value is [Auto].
 type Strategy uint8
