@@ -29,8 +29,8 @@ const copyMinRows = 2000
 // cannot read back read-only columns: use [NoReturning] for it. The package
 // documentation shows the statements.
 //
-// The first call per pool (or connection) and model reads the table's column types
-// from the catalog: one extra statement, then cached. A nil or empty rows is
+// The first call per model reads the table's column types from the catalog: one
+// extra statement, then cached on an *orm.DB ([Prepare]). A nil or empty rows is
 // [ErrEmpty]. A row PostgreSQL refuses comes back as a [RowError] when PostgreSQL says
 // which row it is (COPY, unique and foreign-key violations), wrapping the
 // *pgconn.PgError. On any error the table is left as it was.

@@ -25,8 +25,8 @@ import (
 // model without a primary key is [ErrMissingPK]; a row whose `default` key is zero is
 // a [RowError] wrapping ErrMissingPK; two rows with the same key are a RowError
 // wrapping [ErrDuplicateKey] (PostgreSQL would apply only one of them). The first call
-// per pool and model reads the table's column types from the catalog (one extra
-// statement, then cached).
+// per model reads the table's column types from the catalog (one extra statement,
+// then cached on an *orm.DB; see [Prepare]).
 func Update[T any](ctx context.Context, q Querier, rows []T, columns []string, opts ...Option) (_ int64, err error) {
 	defer tidy(&err)
 	m, bases, cfg, err := prepare("Update", rows, opts)
@@ -62,7 +62,7 @@ func Update[T any](ctx context.Context, q Querier, rows []T, columns []string, o
 // deleted; keys not in the table do not count and are not an error. A model without a
 // primary key is [ErrMissingPK]; a row whose `default` key is zero is a [RowError]
 // wrapping ErrMissingPK. A single-column key needs no catalog lookup; a composite key
-// reads the table's column types once per pool and model.
+// reads the table's column types as [Update] does.
 func Delete[T any](ctx context.Context, q Querier, rows []T, opts ...Option) (_ int64, err error) {
 	defer tidy(&err)
 	m, bases, cfg, err := prepare("Delete", rows, opts)

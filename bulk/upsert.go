@@ -84,8 +84,9 @@ type UpsertResult struct {
 // [ErrDuplicateKey], unless c has [Conflict.MergeDuplicates]. A row whose conflict key
 // is NULL is a RowError wrapping [ErrNullKey]; a zero key column tagged
 // `orm:"default"` is not NULL: the row gets the column's DEFAULT. Columns tagged
-// `default` are handled as in [Create]. The first call per pool and model reads the
-// table's column types from the catalog (one extra statement, then cached).
+// `default` are handled as in [Create]. The first call per model reads the table's
+// column types from the catalog (one extra statement, then cached on an *orm.DB; see
+// [Prepare]).
 func Upsert[T any](ctx context.Context, q Querier, rows []T, c Conflict, opts ...Option) (res UpsertResult, err error) {
 	defer tidy(&err)
 	m, bases, cfg, err := prepare("Upsert", rows, opts)
