@@ -174,7 +174,7 @@ func noDefault(p *plan, cp *colPlan) error {
 
 // strategy picks how the rows travel.
 func (s *insertShape) strategy(cfg config, n int) (Strategy, error) {
-	canCopy := !s.returning() && s.conflict == "" && len(s.sent) > 0 && !s.overriding
+	canCopy := !s.returning() && s.conflict == nil && len(s.sent) > 0 && !s.overriding
 	var why string
 	for _, sc := range s.sent {
 		switch {

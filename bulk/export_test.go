@@ -26,7 +26,7 @@ func CreateSQL[T any](cols []PGColumn, rows []T, opts ...Option) (string, error)
 	if err != nil || st == Copy {
 		return "COPY", err
 	}
-	return s.render(st, len(bases)), nil
+	return s.sql(st, len(bases), s.render), nil
 }
 
 // UpsertSQL renders the statement Upsert would send for rows.
@@ -50,12 +50,12 @@ func UpsertSQL[T any](cols []PGColumn, cons map[string][]string, rows []T, c Con
 	if err != nil {
 		return "", err
 	}
-	s.conflict = c.render(p)
+	s.conflict = &c
 	st := Unnest
 	if cfg.strategy == Values {
 		st = Values
 	}
-	return s.render(st, len(bases)), nil
+	return s.sql(st, len(bases), s.render), nil
 }
 
 // UpdateSQL renders the statement Update would send for rows.
@@ -76,7 +76,8 @@ func UpdateSQL[T any](cols []PGColumn, rows []T, columns []string, opts ...Optio
 	if cfg.strategy == Values {
 		st = Values
 	}
-	return keyedShape(p, set).updateSQL(set)(st, len(rows)), nil
+	s := keyedShape(p, set)
+	return s.sql(st, len(rows), s.updateSQL(set)), nil
 }
 
 // DeleteSQL renders the statement a composite-key Delete would send for rows.
@@ -89,7 +90,8 @@ func DeleteSQL[T any](cols []PGColumn, rows []T) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return keyedShape(p, nil).deleteSQL(Unnest, len(rows)), nil
+	s := keyedShape(p, nil)
+	return s.sql(Unnest, len(rows), s.deleteSQL), nil
 }
 
 // ReadCatalog reads what the catalog says about T's table.
@@ -99,4 +101,11 @@ func ReadCatalog[T any](ctx context.Context, q Querier) ([]PGColumn, map[string]
 		return nil, nil, err
 	}
 	return readCatalog(ctx, q, m)
+}
+
+// sql returns the text write writes for a chunk of n rows sent with st.
+func (s *insertShape) sql(st Strategy, n int, write func(*chunkSQL)) string {
+	c := s.newChunkSQL(st, n)
+	write(c)
+	return c.String()
 }
