@@ -245,7 +245,7 @@ func BenchmarkCreate_naive(b *testing.B) {
 
 // BenchmarkCreate_strategies measures the three ways Create can send rows, at several
 // batch sizes, with nothing read back (so that COPY is possible) and with ids read back.
-// Its figures are the ones quoted in doc.go; Auto follows them.
+// Auto's COPY threshold (copyMinRows) follows them.
 func BenchmarkCreate_strategies(b *testing.B) {
 	for _, n := range []int{10, 100, 1000, 10_000, 100_000} {
 		for _, st := range []bulk.Strategy{bulk.Copy, bulk.Unnest, bulk.Values} {

@@ -7,7 +7,8 @@ import (
 )
 
 // copyMinRows is the batch size from which Auto sends rows with COPY when nothing
-// must come back. Below it one unnest statement is as fast or faster (see doc.go).
+// must come back. Below it one unnest statement is as fast or faster
+// (BenchmarkCreate_strategies).
 const copyMinRows = 2000
 
 // Create inserts rows in one statement (or one per chunk, all in one transaction) and

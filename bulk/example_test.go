@@ -88,6 +88,34 @@ func ExampleUpsert() {
 	// 3 eve@example.com free 1
 }
 
+func ExamplePrepare() {
+	ctx := context.Background()
+	db, cleanup := exampleDB(ctx)
+	defer cleanup()
+	// At startup: check the model against its table and keep the table's column types
+	// on db (one catalog statement).
+	if err := bulk.Prepare[Account](ctx, db); err != nil {
+		log.Fatal(err)
+	}
+
+	ctx, queries := orm.WithQueryLog(ctx)
+	err := db.Tx(ctx, func(tx *orm.DB) error { // a transaction of db shares its cache
+		accounts := []Account{{Email: "a@example.com", Plan: "free"}, {Email: "b@example.com", Plan: "pro"}}
+		if err := bulk.Create(ctx, tx, accounts); err != nil {
+			return err
+		}
+		accounts[1].Credits = 50
+		_, err := bulk.Update(ctx, tx, accounts, []string{"credits"})
+		return err
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("statements:", queries.Statements()) // INSERT and UPDATE; BEGIN and COMMIT are not counted
+	// Output:
+	// statements: 2
+}
+
 func ExampleUpdate() {
 	ctx := context.Background()
 	db, cleanup := exampleDB(ctx)
