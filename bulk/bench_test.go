@@ -184,39 +184,6 @@ func BenchmarkCreate_noReturning(b *testing.B) {
 	})
 }
 
-// BenchmarkUpdateWhere_ids updates 10,000 rows chosen by an id list.
-func BenchmarkUpdateWhere_ids(b *testing.B) {
-	const n = 10_000
-	ids := make([]int64, n)
-	for i := range ids {
-		ids[i] = int64(2*i + 1) // every other row of 2n
-	}
-	b.Run("batchorm", func(b *testing.B) {
-		db, ctx := benchDB(b)
-		seed(b, ctx, db, 2*n)
-		age := int32(0)
-		measure(b, ctx, db, nil, func(ctx context.Context) {
-			age++
-			got, err := bulk.UpdateWhere[BenchUser](ctx, db, bulk.Set{"age": age}, bulk.Eq{"id": ids})
-			if err != nil || got != n {
-				b.Fatalf("expected %d, got %d: %v", n, got, err)
-			}
-		})
-	})
-	b.Run("pgx", func(b *testing.B) {
-		db, ctx := benchDB(b)
-		seed(b, ctx, db, 2*n)
-		age := int32(0)
-		measure(b, ctx, db, nil, func(ctx context.Context) {
-			age++
-			tag, err := db.Pool().Exec(ctx, `UPDATE bench_users SET age = $1 WHERE id = ANY($2)`, age, ids)
-			if err != nil || tag.RowsAffected() != n {
-				b.Fatalf("expected %d, got %d: %v", n, tag.RowsAffected(), err)
-			}
-		})
-	})
-}
-
 // BenchmarkUpdate_perRow writes a different name and age into each of 10,000 rows.
 func BenchmarkUpdate_perRow(b *testing.B) {
 	const n = 10_000
@@ -278,7 +245,7 @@ func BenchmarkCreate_naive(b *testing.B) {
 
 // BenchmarkCreate_strategies measures the three ways Create can send rows, at several
 // batch sizes, with nothing read back (so that COPY is possible) and with ids read back.
-// Its figures are the ones quoted in doc.go; Auto follows them.
+// Auto's COPY threshold (copyMinRows) follows them.
 func BenchmarkCreate_strategies(b *testing.B) {
 	for _, n := range []int{10, 100, 1000, 10_000, 100_000} {
 		for _, st := range []bulk.Strategy{bulk.Copy, bulk.Unnest, bulk.Values} {

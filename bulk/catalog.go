@@ -5,16 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"runtime"
 	"strings"
-	"sync"
-	"weak"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/batchorm/batchorm/internal/dbx"
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // pgColumn is what the catalog says about one column of a table.
@@ -31,8 +28,10 @@ type pgColumn struct {
 }
 
 // catalogSQL reads a table's columns and its primary-key and unique constraints in one
-// statement.
-const catalogSQL = `SELECT
+// statement; its one parameter is the quoted table name.
+var catalogSQL = func() string {
+	var w sqlw.Writer
+	w.SQL(`SELECT
  (SELECT json_agg(json_build_object('name', a.attname, 'oid', a.atttypid::int8, 'array_oid', t.typarray::int8,
    'type', format_type(a.atttypid, NULL), 'category', t.typcategory, 'len', t.typlen,
    'generated', a.attgenerated <> '', 'identity', a.attidentity::text,
@@ -45,44 +44,26 @@ const catalogSQL = `SELECT
     FROM unnest(c.conkey) WITH ORDINALITY AS k(num, ord)
     JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num))
   FROM pg_constraint c WHERE c.conrelid = r.oid AND c.contype IN ('p', 'u'))
-FROM (SELECT $1::text::regclass::oid AS oid) AS r`
+FROM (SELECT `)
+	w.Cast(w.Param(), "text::regclass::oid")
+	w.SQL(" AS oid) AS r")
+	return w.String()
+}()
 
-// planKey identifies a cached plan: the database a querier reaches and the model.
-type planKey struct {
-	db any // weak.Pointer to the *pgxpool.Pool or *pgx.Conn
-	t  reflect.Type
-}
+// planKey is the key of a model's plan among the facts cached on a handle.
+type planKey struct{ t reflect.Type }
 
-// plans caches plans per (pool or connection, model type). An entry goes away when
-// its pool or connection is garbage collected.
-var plans sync.Map
-
-// dbIdentity returns a comparable key for the database q reaches and the object whose
-// lifetime bounds it, or nils when q is of an unknown kind (then nothing is cached).
-func dbIdentity(q Querier) (any, any) {
-	switch x := q.(type) {
-	case *pgxpool.Pool:
-		return weak.Make(x), x
-	case interface{ Pool() *pgxpool.Pool }: // *orm.DB, also inside a transaction
-		if p := x.Pool(); p != nil {
-			return weak.Make(p), p
-		}
-	case *pgx.Conn:
-		return weak.Make(x), x
-	case interface{ Conn() *pgx.Conn }: // pgx.Tx, *pgxpool.Conn
-		if c := x.Conn(); c != nil {
-			return weak.Make(c), c
-		}
-	}
-	return nil, nil
-}
-
-// Prepare reads the catalog entry of T's table now (one statement, then cached as
-// every bulk call caches it: per pool or connection) and checks the model against
-// the table, so that the next bulk call on q sends only its own statements. Call it
-// at startup to fail fast when a model and its table disagree ([ErrSchema]: a column
-// missing from the table), or in a test before counting statements. A second call
-// for the same pool and model sends nothing.
+// Prepare reads the catalog entry of T's table now (one statement) and checks the
+// model against the table, so that the next bulk call sends only its own statements.
+// Call it at startup to fail fast when a model and its table disagree ([ErrSchema]: a
+// column missing from the table), or in a test before counting statements.
+//
+// The entry is cached on the handle q, when q is an *orm.DB: every bulk call through
+// that DB, and through the transactions it makes (orm.DB.Tx, orm.DB.WithTx),
+// reuses it, and a second Prepare for the same model sends nothing. A bare
+// *pgxpool.Pool, *pgx.Conn or pgx.Tx has no cache: Prepare only checks the model,
+// and every bulk call on it reads the catalog again (one extra statement). So hand
+// bulk an orm.DB, and for a transaction begun with pgx, db.WithTx(tx).
 func Prepare[T any](ctx context.Context, q Querier) error {
 	m, err := modelOf[T]("Prepare")
 	if err != nil {
@@ -95,40 +76,31 @@ func Prepare[T any](ctx context.Context, q Querier) error {
 	return err
 }
 
-// planFor returns the plan of m on the database q reaches. The first call per pool
-// (or connection) and model sends one catalog statement; later calls read the cache.
+// planFor returns the plan of m on the database q reaches: from the handle's cache
+// when q has one (the first call per handle and model sends the catalog statement),
+// read from the catalog otherwise.
 func planFor(ctx context.Context, q Querier, m *model.Model) (*plan, error) {
-	dbKey, owner := dbIdentity(q)
-	key := planKey{db: dbKey, t: m.Type}
-	if dbKey != nil {
-		if p, ok := plans.Load(key); ok {
-			return p.(*plan), nil
-		}
+	shared := dbx.SharedOf(q)
+	if shared == nil {
+		return readPlan(ctx, q, m)
 	}
+	p, err := shared.Memo(planKey{m.Type}, func() (any, error) { return readPlan(ctx, q, m) })
+	if err != nil {
+		return nil, err
+	}
+	return p.(*plan), nil
+}
+
+// readPlan reads the catalog and matches m against it.
+func readPlan(ctx context.Context, q Querier, m *model.Model) (*plan, error) {
 	cols, cons, err := readCatalog(ctx, q, m)
 	if err != nil {
 		return nil, err
 	}
-	p, err := newPlan(m, cols, cons)
-	if err != nil {
-		return nil, err
-	}
-	if dbKey != nil {
-		if prev, loaded := plans.LoadOrStore(key, p); loaded {
-			return prev.(*plan), nil
-		}
-		forget := func(k planKey) { plans.Delete(k) }
-		switch o := owner.(type) {
-		case *pgxpool.Pool:
-			runtime.AddCleanup(o, forget, key)
-		case *pgx.Conn:
-			runtime.AddCleanup(o, forget, key)
-		}
-	}
-	return p, nil
+	return newPlan(m, cols, cons)
 }
 
-// forgetStale drops the cached plan of m on q's database when err says the table is no
+// forgetStale drops the cached plan of m on q's handle when err says the table is no
 // longer what the plan describes (SQLSTATE class 42, such as a column whose type
 // changed, or 22P03, a binary value the column no longer takes), so that the next call
 // reads the catalog again. The failed call changed nothing: bulk writes are atomic.
@@ -137,8 +109,8 @@ func forgetStale(q Querier, m *model.Model, err error) {
 	if !errors.As(err, &pe) || !strings.HasPrefix(pe.Code, "42") && pe.Code != "22P03" {
 		return
 	}
-	if dbKey, _ := dbIdentity(q); dbKey != nil {
-		plans.Delete(planKey{db: dbKey, t: m.Type})
+	if shared := dbx.SharedOf(q); shared != nil {
+		shared.Forget(planKey{m.Type})
 	}
 }
 

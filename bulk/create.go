@@ -7,7 +7,8 @@ import (
 )
 
 // copyMinRows is the batch size from which Auto sends rows with COPY when nothing
-// must come back. Below it one unnest statement is as fast or faster (see doc.go).
+// must come back. Below it one unnest statement is as fast or faster
+// (BenchmarkCreate_strategies).
 const copyMinRows = 2000
 
 // Create inserts rows in one statement (or one per chunk, all in one transaction) and
@@ -29,8 +30,8 @@ const copyMinRows = 2000
 // cannot read back read-only columns: use [NoReturning] for it. The package
 // documentation shows the statements.
 //
-// The first call per pool (or connection) and model reads the table's column types
-// from the catalog: one extra statement, then cached. A nil or empty rows is
+// The first call per model reads the table's column types from the catalog: one
+// extra statement, then cached on an *orm.DB ([Prepare]). A nil or empty rows is
 // [ErrEmpty]. A row PostgreSQL refuses comes back as a [RowError] when PostgreSQL says
 // which row it is (COPY, unique and foreign-key violations), wrapping the
 // *pgconn.PgError. On any error the table is left as it was.
@@ -174,7 +175,7 @@ func noDefault(p *plan, cp *colPlan) error {
 
 // strategy picks how the rows travel.
 func (s *insertShape) strategy(cfg config, n int) (Strategy, error) {
-	canCopy := !s.returning() && s.conflict == "" && len(s.sent) > 0 && !s.overriding
+	canCopy := !s.returning() && s.conflict == nil && len(s.sent) > 0 && !s.overriding
 	var why string
 	for _, sc := range s.sent {
 		switch {

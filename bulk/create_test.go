@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/batchorm/batchorm/bulk"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
@@ -409,77 +407,3 @@ type NoKey struct {
 }
 
 func (NoKey) TableName() string { return "kinds" }
-
-// Prepare reads the catalog once, so the next call sends only its own statement, and
-// fails fast on a model that names a column the table lacks.
-func TestPrepare(t *testing.T) {
-	t.Parallel()
-	db := mustDB(t)
-	ctx := testCtx(t)
-	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
-		if err := bulk.Prepare[User](ctx, db); err != nil {
-			t.Fatal(err)
-		}
-	})
-	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
-		if err := bulk.Create(ctx, db, makeUsers(3)); err != nil {
-			t.Fatal(err)
-		}
-	})
-	ormtest.AssertStatements(t, ctx, 0, func(ctx context.Context) {
-		if err := bulk.Prepare[*User](ctx, db); err != nil { // same model: cached
-			t.Fatal(err)
-		}
-	})
-	err := bulk.Prepare[StrayUser](ctx, db)
-	if !errors.Is(err, bulk.ErrSchema) || !strings.Contains(err.Error(), `column "nickname" is not in table users`) {
-		t.Fatalf("want ErrSchema naming nickname, got %v", err)
-	}
-	if err := bulk.Prepare[User](ctx, nil); err == nil {
-		t.Fatal("nil querier: no error")
-	}
-}
-
-// StrayUser names a column the users table lacks.
-type StrayUser struct {
-	ID       int64  `db:"id"`
-	Nickname string `db:"nickname"`
-}
-
-// TableName implements the model's table-name hook.
-func (StrayUser) TableName() string { return "users" }
-
-// A table changed under a running pool: the call that fails on the stale catalog entry
-// changes nothing and drops the entry, and the next call reads the catalog again.
-func TestCreate_staleCatalogIsForgotten(t *testing.T) {
-	t.Parallel()
-	db := mustDB(t)
-	ctx := testCtx(t)
-	mustExec(t, ctx, db, `CREATE TABLE labels (id bigserial PRIMARY KEY, label text NOT NULL)`)
-	if err := bulk.Create(ctx, db, []Label{{Label: "a"}}); err != nil {
-		t.Fatal(err)
-	}
-	mustExec(t, ctx, db, `CREATE TYPE lbl AS ENUM ('a', 'b'); ALTER TABLE labels ALTER COLUMN label TYPE lbl USING label::lbl`)
-	var pe *pgconn.PgError
-	err := bulk.Create(ctx, db, []Label{{Label: "b"}})
-	if !errors.As(err, &pe) || pe.Code != "42804" {
-		t.Fatalf("stale entry: want a 42804 datatype mismatch, got %v", err)
-	}
-	if n := mustCount(t, ctx, db, "labels"); n != 1 {
-		t.Fatalf("%d rows after the failed call", n)
-	}
-	ormtest.AssertStatements(t, ctx, 2, func(ctx context.Context) { // the catalog, then the INSERT
-		if err := bulk.Create(ctx, db, []Label{{Label: "b"}}); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if n := mustCount(t, ctx, db, "labels"); n != 2 {
-		t.Fatalf("%d rows", n)
-	}
-}
-
-// Label is the model of the labels table.
-type Label struct {
-	ID    int64
-	Label string
-}

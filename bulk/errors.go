@@ -20,10 +20,8 @@ var (
 	ErrEmpty = errors.New("bulk: no rows given")
 	// ErrNilRow is wrapped in a [RowError] for a nil pointer in a []*T.
 	ErrNilRow = errors.New("bulk: nil row")
-	// ErrMissingWhere is returned by [UpdateWhere] and [DeleteWhere] without a
-	// condition: pass [AllRows] to touch every row on purpose.
-	ErrMissingWhere = errors.New("bulk: missing WHERE: pass a condition, or bulk.AllRows to touch every row")
-	// ErrNothingToUpdate is returned for an empty [Set] or an empty column list.
+	// ErrNothingToUpdate is returned by [Update] for an empty column list and by
+	// [Upsert] for a [Conflict.DoUpdate] naming no column.
 	ErrNothingToUpdate = errors.New("bulk: nothing to update: name the columns to set")
 	// ErrMissingPK is returned when the model has no primary key where one is needed,
 	// and wrapped in a [RowError] for a row whose generated key is still zero.

@@ -88,29 +88,32 @@ func ExampleUpsert() {
 	// 3 eve@example.com free 1
 }
 
-func ExampleUpdateWhere() {
+func ExamplePrepare() {
 	ctx := context.Background()
 	db, cleanup := exampleDB(ctx)
 	defer cleanup()
-	if err := bulk.Create(ctx, db, []Account{
-		{Email: "a@example.com", Plan: "free"}, {Email: "b@example.com", Plan: "pro"}, {Email: "c@example.com", Plan: "free"},
-	}); err != nil {
+	// At startup: check the model against its table and keep the table's column types
+	// on db (one catalog statement).
+	if err := bulk.Prepare[Account](ctx, db); err != nil {
 		log.Fatal(err)
 	}
 
-	n, err := bulk.UpdateWhere[Account](ctx, db,
-		bulk.Set{"credits": bulk.Expr("credits + ?", 100)},
-		bulk.Eq{"plan": "free"})
+	ctx, queries := orm.WithQueryLog(ctx)
+	err := db.Tx(ctx, func(tx *orm.DB) error { // a transaction of db shares its cache
+		accounts := []Account{{Email: "a@example.com", Plan: "free"}, {Email: "b@example.com", Plan: "pro"}}
+		if err := bulk.Create(ctx, tx, accounts); err != nil {
+			return err
+		}
+		accounts[1].Credits = 50
+		_, err := bulk.Update(ctx, tx, accounts, []string{"credits"})
+		return err
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("updated:", n)
-
-	_, err = bulk.UpdateWhere[Account](ctx, db, bulk.Set{"credits": 0})
-	fmt.Println(err)
+	fmt.Println("statements:", queries.Statements()) // INSERT and UPDATE; BEGIN and COMMIT are not counted
 	// Output:
-	// updated: 2
-	// bulk: UpdateWhere: missing WHERE: pass a condition, or bulk.AllRows to touch every row
+	// statements: 2
 }
 
 func ExampleUpdate() {

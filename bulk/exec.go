@@ -9,6 +9,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/scan"
 )
 
 // inChunks runs fn on each [lo, hi) chunk of n rows: directly on q when there is one
@@ -29,67 +32,17 @@ func inChunks(ctx context.Context, q Querier, n, size int, fn func(q Querier, lo
 	})
 }
 
-// args builds the parameters of one chunk: one value per column and row for VALUES,
-// one array per column otherwise, then the row count when the statement takes it.
-func (s *insertShape) args(tm *pgtype.Map, st Strategy, bases []unsafe.Pointer, offset int) ([]any, error) {
-	var out []any
-	var err error
-	if st == Values {
-		out, err = s.rowArgs(tm, bases, offset)
-	} else {
-		out, err = s.columnArgs(tm, bases, offset)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if ok, _ := s.countParam(st, len(bases)); ok {
-		out = append(out, len(bases))
-	}
-	return out, nil
-}
-
-func (s *insertShape) rowArgs(tm *pgtype.Map, bases []unsafe.Pointer, offset int) ([]any, error) {
-	out := make([]any, 0, s.params()*len(bases)+1)
-	for i, base := range bases {
-		for _, sc := range s.sent {
-			if sc.preEval {
-				continue
-			}
-			v, err := sc.cp.value(tm, base, offset+i, sc.mixed)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
-
-func (s *insertShape) columnArgs(tm *pgtype.Map, bases []unsafe.Pointer, offset int) ([]any, error) {
-	out := make([]any, 0, s.params()+1)
-	for _, sc := range s.sent {
-		if sc.preEval {
-			continue
-		}
-		a, err := sc.cp.array(tm, bases, offset, sc.mixed)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, nil
-}
-
 // execChunk sends the rows of one chunk (bases, starting at offset in the batch) in
 // one statement and writes the returned values back. seen[offset+i] is set for each
 // row that came back. It returns the number of rows the statement wrote.
 func (s *insertShape) execChunk(ctx context.Context, q Querier, st Strategy, bases []unsafe.Pointer, offset int, seen []bool) (int64, error) {
-	tm := pgtype.NewMap()
-	args, err := s.args(tm, st, bases, offset)
+	c := s.newChunkSQL(st, len(bases))
+	s.render(c)
+	args, err := s.args(pgtype.NewMap(), c, bases, offset)
 	if err != nil {
 		return 0, err
 	}
-	sql := s.render(st, len(bases))
+	sql := c.String()
 	ch := &chunkRows{bases: bases, cols: s.p.column}
 	if !s.returning() {
 		tag, err := q.Exec(ctx, sql, args...)
@@ -102,47 +55,52 @@ func (s *insertShape) execChunk(ctx context.Context, q Querier, st Strategy, bas
 	if err != nil {
 		return 0, locate(err, offset, false, ch)
 	}
-	defer rows.Close()
-	scan := s.scanBack
+	read := s.scanBack
 	if s.mode == modeArrays {
-		scan = s.scanArrays
+		read = s.scanArrays
 	}
-	n, err := scan(rows, bases, offset, seen)
+	n, err := read(rows, bases, offset, seen)
 	if err != nil {
 		return 0, locate(err, offset, false, ch)
 	}
 	return n, nil
 }
 
-// scanBack reads rows of (ord, returned columns…) into the structs they belong to.
+// scanBack reads rows of (ord, returned columns…) into the structs they belong to, and
+// closes rows.
 func (s *insertShape) scanBack(rows pgx.Rows, bases []unsafe.Pointer, offset int, seen []bool) (int64, error) {
 	var ord int64
-	probe := make([]any, 1+len(s.returned))
+	probe := make([]any, 1+len(s.returned)) // reads the row number only
 	probe[0] = &ord
-	dest := make([]any, 1+len(s.returned))
+	cols := make([]*model.Column, len(s.returned))
+	for j, cp := range s.returned {
+		cols[j] = cp.col
+	}
+	row := scan.NewRow([]any{nil}, cols, nil) // the row number, already read, is skipped
 	var n int64
-	for rows.Next() {
+	err := scan.Each(rows, func() error {
 		if err := rows.Scan(probe...); err != nil {
-			return 0, fmt.Errorf("scan: %w", err)
+			return fmt.Errorf("scan: %w", err)
 		}
 		i := int(ord) - 1
 		if i < 0 || i >= len(bases) || seen[offset+i] {
-			return 0, fmt.Errorf("statement returned row number %d twice or out of range (chunk of %d rows)", ord, len(bases))
+			return fmt.Errorf("statement returned row number %d twice or out of range (chunk of %d rows)", ord, len(bases))
 		}
 		seen[offset+i] = true
-		for j, cp := range s.returned {
-			dest[j+1] = cp.col.Ptr(bases[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return 0, &RowError{Index: offset + i, Err: fmt.Errorf("scan: %w", err)}
+		if err := row.Scan(rows, bases[i]); err != nil {
+			return &RowError{Index: offset + i, Err: err}
 		}
 		n++
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
-	return n, rows.Err()
+	return n, nil
 }
 
-// scanArrays reads the one row of modeArrays: an array per column read back, element
-// i belonging to row i.
+// scanArrays reads the one row of modeArrays, an array per column read back, element
+// i belonging to row i, and closes rows.
 func (s *insertShape) scanArrays(rows pgx.Rows, bases []unsafe.Pointer, offset int, seen []bool) (int64, error) {
 	var cols []sentCol
 	var dest []any
@@ -152,18 +110,22 @@ func (s *insertShape) scanArrays(rows pgx.Rows, bases []unsafe.Pointer, offset i
 			dest = append(dest, reflect.New(reflect.SliceOf(sc.cp.col.Type)).Interface())
 		}
 	}
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return 0, err
+	got := 0
+	err := scan.Each(rows, func() error {
+		got++
+		if got > 1 {
+			return fmt.Errorf("statement returned more than one row")
 		}
-		return 0, fmt.Errorf("statement returned no row")
-	}
-	if err := rows.Scan(dest...); err != nil {
-		return 0, fmt.Errorf("scan: %w", err)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("scan: %w", err)
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
 		return 0, err
+	case got == 0:
+		return 0, fmt.Errorf("statement returned no row")
 	}
 	for j, sc := range cols {
 		vals := reflect.ValueOf(dest[j]).Elem()

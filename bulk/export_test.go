@@ -1,33 +1,11 @@
 package bulk
 
-import (
-	"context"
-
-	sq "github.com/Masterminds/squirrel"
-)
+import "context"
 
 // Test hooks: render statements without a database.
 
 // PGColumn is what the catalog says about a column.
 type PGColumn = pgColumn
-
-// UpdateWhereSQL renders the statement UpdateWhere[T] would send.
-func UpdateWhereSQL[T any](set Set, returning bool, where ...sq.Sqlizer) (string, []any, error) {
-	m, err := modelOf[T]("UpdateWhere")
-	if err != nil {
-		return "", nil, err
-	}
-	return renderUpdateWhere(m, set, where, returning)
-}
-
-// DeleteWhereSQL renders the statement DeleteWhere[T] would send.
-func DeleteWhereSQL[T any](returning bool, where ...sq.Sqlizer) (string, []any, error) {
-	m, err := modelOf[T]("DeleteWhere")
-	if err != nil {
-		return "", nil, err
-	}
-	return renderDeleteWhere(m, where, returning)
-}
 
 // CreateSQL renders the statement Create would send for rows, the table being
 // described by cols.
@@ -48,7 +26,7 @@ func CreateSQL[T any](cols []PGColumn, rows []T, opts ...Option) (string, error)
 	if err != nil || st == Copy {
 		return "COPY", err
 	}
-	return s.render(st, len(bases)), nil
+	return s.sql(st, len(bases), s.render), nil
 }
 
 // UpsertSQL renders the statement Upsert would send for rows.
@@ -72,12 +50,12 @@ func UpsertSQL[T any](cols []PGColumn, cons map[string][]string, rows []T, c Con
 	if err != nil {
 		return "", err
 	}
-	s.conflict = c.render(p)
+	s.conflict = &c
 	st := Unnest
 	if cfg.strategy == Values {
 		st = Values
 	}
-	return s.render(st, len(bases)), nil
+	return s.sql(st, len(bases), s.render), nil
 }
 
 // UpdateSQL renders the statement Update would send for rows.
@@ -98,7 +76,8 @@ func UpdateSQL[T any](cols []PGColumn, rows []T, columns []string, opts ...Optio
 	if cfg.strategy == Values {
 		st = Values
 	}
-	return keyedShape(p, set).updateSQL(set)(st, len(rows)), nil
+	s := keyedShape(p, set)
+	return s.sql(st, len(rows), s.updateSQL(set)), nil
 }
 
 // DeleteSQL renders the statement a composite-key Delete would send for rows.
@@ -111,7 +90,8 @@ func DeleteSQL[T any](cols []PGColumn, rows []T) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return keyedShape(p, nil).deleteSQL(Unnest, len(rows)), nil
+	s := keyedShape(p, nil)
+	return s.sql(Unnest, len(rows), s.deleteSQL), nil
 }
 
 // ReadCatalog reads what the catalog says about T's table.
@@ -121,4 +101,11 @@ func ReadCatalog[T any](ctx context.Context, q Querier) ([]PGColumn, map[string]
 		return nil, nil, err
 	}
 	return readCatalog(ctx, q, m)
+}
+
+// sql returns the text write writes for a chunk of n rows sent with st.
+func (s *insertShape) sql(st Strategy, n int, write func(*chunkSQL)) string {
+	c := s.newChunkSQL(st, n)
+	write(c)
+	return c.String()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/batchorm/batchorm/bulk"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
 )
@@ -185,3 +186,6 @@ func jsonString(t testing.TB, v any) string {
 	}
 	return string(b)
 }
+
+// An *orm.DB is a bulk.Querier.
+var _ bulk.Querier = (*orm.DB)(nil)

@@ -2,10 +2,10 @@ package bulk
 
 import (
 	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // insertMode is how an INSERT gets the values the database chose back to the client.
@@ -31,7 +31,7 @@ type sentCol struct {
 	cp      *colPlan
 	mixed   bool // zero in some rows: a zero value travels as NULL and gets the DEFAULT
 	preEval bool // zero in every row: the DEFAULT is evaluated by the statement, no parameter
-	param   int  // 1-based position among the columns that travel as parameters; 0 for preEval
+	param   int  // 1-based position among the columns that travel as parameters; 0 for preEval (see chunkSQL.param)
 	arr     int  // modeArrays: 1-based index of the array holding its DEFAULTs; 0 for none
 }
 
@@ -44,7 +44,7 @@ type insertShape struct {
 	returned   []*colPlan // columns written back into the structs
 	match      []*colPlan // modeJoin: columns matching returned rows to input rows (all sent)
 	overriding bool       // an identity ALWAYS column is written
-	conflict   string     // ON CONFLICT clause (Upsert), rendered
+	conflict   *Conflict  // Upsert's ON CONFLICT clause; nil for none
 }
 
 func countZero(c *model.Column, bases []unsafe.Pointer) int {
@@ -90,21 +90,8 @@ func (s *insertShape) sentIndex(cp *colPlan) int {
 // returning reports whether the statement reads values back.
 func (s *insertShape) returning() bool { return s.mode != modePlain }
 
-// countParam reports whether the statement takes the row count as its last parameter,
-// and returns that parameter's number for n rows.
-func (s *insertShape) countParam(st Strategy, n int) (bool, int) {
-	np := s.params()
-	if np > 0 && s.mode != modeArrays {
-		return false, 0
-	}
-	if st == Values {
-		return true, np*n + 1
-	}
-	return true, np + 1
-}
-
-// vExpr renders the value written into sent column i, read from the row source u.
-func (s *insertShape) vExpr(i int) string {
+// vExpr writes the value written into sent column i, read from the row source u.
+func (s *insertShape) vExpr(w *sqlw.Writer, i int) {
 	sc := s.sent[i]
 	def := ""
 	switch {
@@ -114,207 +101,215 @@ func (s *insertShape) vExpr(i int) string {
 		def = *sc.cp.pg.Default
 	}
 	if sc.preEval {
-		return def
+		w.SQL(def)
+		return
 	}
-	e := "u.c" + strconv.Itoa(i+1)
+	coalesce := sc.mixed && def != ""
+	if coalesce {
+		w.SQL("COALESCE(")
+	}
 	if sc.cp.cast != "" {
-		e = "CAST(" + e + " AS " + sc.cp.cast + ")"
+		w.SQL("CAST(u.c" + strconv.Itoa(i+1) + " AS " + sc.cp.cast + ")")
+	} else {
+		w.SQL("u.c" + strconv.Itoa(i+1))
 	}
-	if sc.mixed && def != "" {
-		e = "COALESCE(" + e + ", " + def + ")"
+	if coalesce {
+		w.SQL(", " + def + ")")
 	}
-	return e
 }
 
-// source renders the row source of n rows as the relation u(c1, …, ord).
-func (s *insertShape) source(st Strategy, n int, withOrd bool) string {
-	var cols []string
-	for i, sc := range s.sent {
-		if !sc.preEval {
-			cols = append(cols, "c"+strconv.Itoa(i+1))
+// source writes the chunk's row source as the relation u(c1, …[, ord]).
+func (s *insertShape) source(c *chunkSQL, withOrd bool) {
+	if c.np == 0 {
+		c.SQL("generate_series(1, ")
+		c.Cast(c.count, "bigint")
+		c.SQL(") AS u(ord)")
+		return
+	}
+	if c.st == Values {
+		s.valuesSource(c, withOrd)
+	} else {
+		c.SQL("unnest(")
+		s.eachParam(c, func(_ int, sc sentCol) { c.Cast(c.param(sc, 0), sc.cp.elemType+"[]") })
+		c.Byte(')')
+		if withOrd {
+			c.SQL(" WITH ORDINALITY")
 		}
 	}
-	if len(cols) == 0 {
-		_, k := s.countParam(st, n)
-		return "generate_series(1, $" + strconv.Itoa(k) + "::bigint) AS u(ord)"
-	}
+	c.SQL(" AS u(")
+	s.eachParam(c, func(i int, _ sentCol) { c.SQL("c" + strconv.Itoa(i+1)) })
 	if withOrd {
-		cols = append(cols, "ord")
+		c.SQL(", ord")
 	}
-	alias := " AS u(" + strings.Join(cols, ", ") + ")"
-	if st == Values {
-		return s.valuesSource(n, withOrd) + alias
-	}
-	var b strings.Builder
-	b.WriteString("unnest(")
-	for _, sc := range s.sent {
+	c.Byte(')')
+}
+
+// eachParam calls fn for each sent column that travels as a parameter, with its index
+// in sent, writing ", " between them.
+func (s *insertShape) eachParam(c *chunkSQL, fn func(i int, sc sentCol)) {
+	first := true
+	for i, sc := range s.sent {
 		if sc.preEval {
 			continue
 		}
-		if sc.param > 1 {
-			b.WriteString(", ")
+		if !first {
+			c.SQL(", ")
 		}
-		b.WriteString("$" + strconv.Itoa(sc.param) + "::" + sc.cp.elemType + "[]")
+		first = false
+		fn(i, sc)
 	}
-	b.WriteByte(')')
-	if withOrd {
-		b.WriteString(" WITH ORDINALITY")
-	}
-	b.WriteString(alias)
-	return b.String()
 }
 
-// valuesSource renders the VALUES list of n rows, one $k per value, cast to the type
-// it travels as, and the row's number when withOrd is set.
-func (s *insertShape) valuesSource(n int, withOrd bool) string {
-	var b strings.Builder
-	b.WriteString("(VALUES ")
-	k := 0
-	for r := 0; r < n; r++ {
+// valuesSource writes the VALUES list of the chunk's rows, one parameter per value,
+// cast to the type it travels as, and the row's number when withOrd is set.
+func (s *insertShape) valuesSource(c *chunkSQL, withOrd bool) {
+	c.SQL("(VALUES ")
+	for r := range c.n {
 		if r > 0 {
-			b.WriteString(", ")
+			c.SQL(", ")
 		}
-		b.WriteByte('(')
-		first := true
-		for _, sc := range s.sent {
-			if sc.preEval {
-				continue
-			}
-			if !first {
-				b.WriteString(", ")
-			}
-			first = false
-			k++
-			b.WriteString("$" + strconv.Itoa(k) + "::" + sc.cp.elemType)
-		}
+		c.Byte('(')
+		s.eachParam(c, func(_ int, sc sentCol) { c.Cast(c.param(sc, r), sc.cp.elemType) })
 		if withOrd {
-			b.WriteString(", " + strconv.Itoa(r+1))
+			c.SQL(", " + strconv.Itoa(r+1))
 		}
-		b.WriteByte(')')
+		c.Byte(')')
 	}
-	b.WriteByte(')')
-	return b.String()
+	c.Byte(')')
 }
 
-// head renders "INSERT INTO t [AS t] (cols) [OVERRIDING SYSTEM VALUE] SELECT exprs".
-func (s *insertShape) head(alias bool, fromV bool) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO ")
-	b.WriteString(s.p.m.QTable)
+// head writes "INSERT INTO t [AS t] (cols) [OVERRIDING SYSTEM VALUE] SELECT exprs".
+func (s *insertShape) head(w *sqlw.Writer, alias bool, fromV bool) {
+	w.SQL("INSERT INTO ")
+	w.SQL(s.p.m.QTable)
 	if alias {
-		b.WriteString(" AS t")
+		w.SQL(" AS t")
 	}
 	if len(s.sent) > 0 {
-		b.WriteString(" (")
-		for i, sc := range s.sent {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(sc.cp.col.Quoted)
-		}
-		b.WriteString(")")
+		w.SQL(" (")
+		w.List(len(s.sent), func(i int) { w.SQL(s.sent[i].cp.col.Quoted) })
+		w.Byte(')')
 	}
 	if s.overriding {
-		b.WriteString(" OVERRIDING SYSTEM VALUE")
+		w.SQL(" OVERRIDING SYSTEM VALUE")
 	}
-	b.WriteString(" SELECT ")
-	for i := range s.sent {
-		if i > 0 {
-			b.WriteString(", ")
-		}
+	w.SQL(" SELECT ")
+	w.List(len(s.sent), func(i int) {
 		if fromV {
-			b.WriteString("c" + strconv.Itoa(i+1))
+			w.SQL("c" + strconv.Itoa(i+1))
 		} else {
-			b.WriteString(s.vExpr(i))
+			s.vExpr(w, i)
 		}
-	}
-	return b.String()
+	})
 }
 
-// render returns the statement inserting n rows with strategy st (Unnest or Values).
+// conflictClause writes the ON CONFLICT clause of an upsert, if any.
+func (s *insertShape) conflictClause(w *sqlw.Writer) {
+	if s.conflict != nil {
+		s.conflict.write(w, s.p)
+	}
+}
+
+// render writes the statement inserting the chunk's rows (Unnest or Values).
 // Nothing depends on the order in which RETURNING emits rows.
-func (s *insertShape) render(st Strategy, n int) string {
+func (s *insertShape) render(c *chunkSQL) {
 	switch s.mode {
 	case modeArrays:
-		return s.renderArrays(st, n)
+		s.renderArrays(c)
 	case modeJoin, modeFromV:
-		return s.renderNumbered(st, n)
+		s.renderNumbered(c)
+	default:
+		s.head(c.Writer, s.conflict != nil, false)
+		c.SQL(" FROM ")
+		s.source(c, false)
+		s.conflictClause(c.Writer)
 	}
-	return s.head(s.conflict != "", false) + " FROM " + s.source(st, n, false) + s.conflict
 }
 
-// renderArrays renders modeArrays:
+// renderArrays writes modeArrays:
 //
 //	WITH k AS MATERIALIZED (SELECT array_agg(<default>) AS d1, … FROM generate_series(1, $n)),
 //	ins AS (INSERT INTO t (…) SELECT …, k.d1[u.ord], … FROM k, <source> AS u(…, ord))
 //	SELECT k.d1, … FROM k
-func (s *insertShape) renderArrays(st Strategy, n int) string {
-	var b strings.Builder
-	b.WriteString("WITH k AS MATERIALIZED (SELECT ")
-	var list []string
+func (s *insertShape) renderArrays(c *chunkSQL) {
+	var arrays []sentCol
 	for _, sc := range s.sent {
 		if sc.arr > 0 {
-			d := "d" + strconv.Itoa(sc.arr)
-			b.WriteString(strings.Repeat(", ", min(1, len(list))) + "array_agg(" + *sc.cp.pg.Default + ") AS " + d)
-			list = append(list, "k."+d+scanCastArray(sc.cp))
+			arrays = append(arrays, sc)
 		}
 	}
-	_, k := s.countParam(st, n)
-	b.WriteString(" FROM generate_series(1, $" + strconv.Itoa(k) + "::bigint)), ins AS (")
-	b.WriteString(s.head(true, false))
-	b.WriteString(" FROM k, " + s.source(st, n, true) + s.conflict + ") SELECT " + strings.Join(list, ", ") + " FROM k")
-	return b.String()
+	c.SQL("WITH k AS MATERIALIZED (SELECT ")
+	c.List(len(arrays), func(i int) {
+		c.SQL("array_agg(" + *arrays[i].cp.pg.Default + ") AS d" + strconv.Itoa(arrays[i].arr))
+	})
+	c.SQL(" FROM generate_series(1, ")
+	c.Cast(c.count, "bigint")
+	c.SQL(")), ins AS (")
+	s.head(c.Writer, true, false)
+	c.SQL(" FROM k, ")
+	s.source(c, true)
+	s.conflictClause(c.Writer)
+	c.SQL(") SELECT ")
+	c.List(len(arrays), func(i int) { c.SQL("k.d" + strconv.Itoa(arrays[i].arr) + scanCastArray(arrays[i].cp)) })
+	c.SQL(" FROM k")
 }
 
-// renderNumbered renders modeJoin and modeFromV:
+// renderNumbered writes modeJoin and modeFromV:
 //
 //	WITH v AS MATERIALIZED (SELECT <exprs> AS c1, …, u.ord FROM <source>),
 //	ins AS (INSERT INTO t AS t (…) SELECT c1, … FROM v [ON CONFLICT …] RETURNING t.k, t.r…)
 //	SELECT v.ord, ins.r… FROM ins JOIN v ON ins.k = v.ck       -- modeJoin
 //	SELECT v.ord, v.cr… FROM v                                  -- modeFromV
-func (s *insertShape) renderNumbered(st Strategy, n int) string {
-	var b strings.Builder
-	b.WriteString("WITH v AS MATERIALIZED (SELECT ")
+func (s *insertShape) renderNumbered(c *chunkSQL) {
+	c.SQL("WITH v AS MATERIALIZED (SELECT ")
 	for i := range s.sent {
-		b.WriteString(s.vExpr(i) + " AS c" + strconv.Itoa(i+1) + ", ")
+		s.vExpr(c.Writer, i)
+		c.SQL(" AS c" + strconv.Itoa(i+1) + ", ")
 	}
-	b.WriteString("u.ord FROM " + s.source(st, n, true) + "), ins AS (")
-	b.WriteString(s.head(true, true))
-	b.WriteString(" FROM v" + s.conflict)
+	c.SQL("u.ord FROM ")
+	s.source(c, true)
+	c.SQL("), ins AS (")
+	s.head(c.Writer, true, true)
+	c.SQL(" FROM v")
+	s.conflictClause(c.Writer)
 	if s.mode == modeFromV {
-		b.WriteString(") SELECT v.ord")
+		c.SQL(") SELECT v.ord")
 		for _, cp := range s.returned {
-			b.WriteString(", v.c" + strconv.Itoa(s.sentIndex(cp)+1) + scanCast(cp))
+			c.SQL(", v.c" + strconv.Itoa(s.sentIndex(cp)+1) + scanCast(cp))
 		}
-		b.WriteString(" FROM v")
-		return b.String()
+		c.SQL(" FROM v")
+		return
 	}
-	b.WriteString(" RETURNING " + s.returningList() + ") SELECT v.ord")
+	c.SQL(" RETURNING ")
+	s.returningList(c.Writer)
+	c.SQL(") SELECT v.ord")
 	for _, cp := range s.returned {
-		b.WriteString(", ins." + cp.col.Quoted + scanCast(cp))
+		c.SQL(", ins." + cp.col.Quoted + scanCast(cp))
 	}
-	b.WriteString(" FROM ins JOIN v ON ")
+	c.SQL(" FROM ins JOIN v ON ")
 	for i, cp := range s.match {
 		if i > 0 {
-			b.WriteString(" AND ")
+			c.SQL(" AND ")
 		}
-		b.WriteString("ins." + cp.col.Quoted + " = v.c" + strconv.Itoa(s.sentIndex(cp)+1))
+		c.SQL("ins." + cp.col.Quoted + " = v.c" + strconv.Itoa(s.sentIndex(cp)+1))
 	}
-	return b.String()
 }
 
-func (s *insertShape) returningList() string {
+// returningList writes t.col for the match columns, then the returned ones not
+// already written.
+func (s *insertShape) returningList(w *sqlw.Writer) {
 	seen := map[*colPlan]bool{}
-	var parts []string
 	for _, list := range [][]*colPlan{s.match, s.returned} {
 		for _, cp := range list {
 			if !seen[cp] {
+				if len(seen) > 0 {
+					w.SQL(", ")
+				}
 				seen[cp] = true
-				parts = append(parts, "t."+cp.col.Quoted)
+				w.SQL("t." + cp.col.Quoted)
 			}
 		}
 	}
-	return strings.Join(parts, ", ")
 }
 
 func scanCast(cp *colPlan) string {

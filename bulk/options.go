@@ -1,14 +1,6 @@
 package bulk
 
-import (
-	"fmt"
-
-	"github.com/batchorm/batchorm/internal/dbx"
-)
-
-// Querier is the pgx method set bulk needs. *pgxpool.Pool, *pgx.Conn, pgx.Tx and
-// *orm.DB satisfy it.
-type Querier = dbx.Querier
+import "fmt"
 
 // Strategy is the way [Create] sends rows. The zero value is [Auto].
 type Strategy uint8
@@ -62,9 +54,9 @@ func NoReturning() Option { return func(c *config) { c.noReturning = true } }
 // ViaReturning makes [Create] read generated values back from RETURNING, joined to
 // the input rows on the primary key, instead of evaluating the columns' DEFAULT
 // expressions into arrays inside the statement. Use it when a BEFORE INSERT trigger
-// rewrites defaulted columns: RETURNING sees what the table stores. It costs about a
-// quarter more time for 10,000 rows (see the package documentation). Default: off;
-// RETURNING is used anyway when the model has read-only (generated) columns.
+// rewrites defaulted columns: RETURNING sees what the table stores. It is slower
+// (BenchmarkCreate_readBack compares the two). Default: off; RETURNING is used anyway
+// when the model has read-only (generated) columns.
 func ViaReturning() Option { return func(c *config) { c.viaReturning = true } }
 
 // ChunkSize caps the number of rows sent per statement. Default: 100,000 rows for

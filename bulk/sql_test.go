@@ -1,12 +1,8 @@
 package bulk_test
 
 import (
-	"reflect"
 	"testing"
-
 	"time"
-
-	sq "github.com/Masterminds/squirrel"
 
 	"github.com/batchorm/batchorm/bulk"
 )
@@ -260,77 +256,6 @@ func TestUpdate_SQL(t *testing.T) {
 			}
 			if got != tc.want {
 				t.Fatalf("got\n%s\nwant\n%s", got, tc.want)
-			}
-		})
-	}
-}
-
-func TestUpdateWhere_SQL(t *testing.T) {
-	cases := []struct {
-		name      string
-		set       bulk.Set
-		returning bool
-		where     []sq.Sqlizer
-		sql       string
-		args      []any
-	}{
-		{
-			"eq list and value",
-			bulk.Set{"Age": 3, "name": "x"}, false,
-			[]sq.Sqlizer{bulk.Eq{"id": []int64{1, 2}, "email": "e"}},
-			`UPDATE "users" SET "age" = $1, "name" = $2 WHERE ("email" = $3 AND "id" = ANY($4))`,
-			[]any{3, "x", "e", []int64{1, 2}},
-		},
-		{
-			"expression and raw condition, returning",
-			bulk.Set{"age": bulk.Expr("age + ?", 1)}, true,
-			[]sq.Sqlizer{bulk.Expr("name LIKE ?", "a%"), bulk.Eq{"email": nil}},
-			`UPDATE "users" SET "age" = age + $1 WHERE (name LIKE $2) AND ("email" IS NULL) ` +
-				`RETURNING "users"."id", "users"."name", "users"."email", "users"."age", "users"."created_at"`,
-			[]any{1, "a%"},
-		},
-		{
-			"all rows",
-			bulk.Set{"age": nil}, false,
-			[]sq.Sqlizer{bulk.AllRows},
-			`UPDATE "users" SET "age" = $1`,
-			[]any{nil},
-		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			sql, args, err := bulk.UpdateWhereSQL[User](tc.set, tc.returning, tc.where...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if sql != tc.sql || !reflect.DeepEqual(args, tc.args) {
-				t.Fatalf("got\n%s %#v\nwant\n%s %#v", sql, args, tc.sql, tc.args)
-			}
-		})
-	}
-}
-
-func TestDeleteWhere_SQL(t *testing.T) {
-	cases := []struct {
-		name      string
-		returning bool
-		where     []sq.Sqlizer
-		sql       string
-		args      []any
-	}{
-		{"eq", false, []sq.Sqlizer{bulk.Eq{"ID": []int64{4}}}, `DELETE FROM "users" WHERE "id" = ANY($1)`, []any{[]int64{4}}},
-		{"squirrel", true, []sq.Sqlizer{sq.Gt{"age": 60}}, `DELETE FROM "users" WHERE age > $1 ` +
-			`RETURNING "users"."id", "users"."name", "users"."email", "users"."age", "users"."created_at"`, []any{60}},
-		{"all rows", false, []sq.Sqlizer{bulk.AllRows}, `DELETE FROM "users"`, nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			sql, args, err := bulk.DeleteWhereSQL[User](tc.returning, tc.where...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if sql != tc.sql || !reflect.DeepEqual(args, tc.args) {
-				t.Fatalf("got\n%s %#v\nwant\n%s %#v", sql, args, tc.sql, tc.args)
 			}
 		})
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"strings"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // Update writes the named columns (field or column names) of every row, each row to
@@ -25,8 +25,8 @@ import (
 // model without a primary key is [ErrMissingPK]; a row whose `default` key is zero is
 // a [RowError] wrapping ErrMissingPK; two rows with the same key are a RowError
 // wrapping [ErrDuplicateKey] (PostgreSQL would apply only one of them). The first call
-// per pool and model reads the table's column types from the catalog (one extra
-// statement, then cached).
+// per model reads the table's column types from the catalog (one extra statement,
+// then cached on an *orm.DB; see [Prepare]).
 func Update[T any](ctx context.Context, q Querier, rows []T, columns []string, opts ...Option) (_ int64, err error) {
 	defer tidy(&err)
 	m, bases, cfg, err := prepare("Update", rows, opts)
@@ -62,7 +62,7 @@ func Update[T any](ctx context.Context, q Querier, rows []T, columns []string, o
 // deleted; keys not in the table do not count and are not an error. A model without a
 // primary key is [ErrMissingPK]; a row whose `default` key is zero is a [RowError]
 // wrapping ErrMissingPK. A single-column key needs no catalog lookup; a composite key
-// reads the table's column types once per pool and model.
+// reads the table's column types as [Update] does.
 func Delete[T any](ctx context.Context, q Querier, rows []T, opts ...Option) (_ int64, err error) {
 	defer tidy(&err)
 	m, bases, cfg, err := prepare("Delete", rows, opts)
@@ -87,12 +87,20 @@ func Delete[T any](ctx context.Context, q Querier, rows []T, opts ...Option) (_ 
 	return n, nil
 }
 
+// deleteByKey deletes by a one-column key: DELETE FROM t WHERE pk = ANY($1).
 func deleteByKey(ctx context.Context, q Querier, m *model.Model, cfg config, bases []unsafe.Pointer) (int64, error) {
 	pk := m.PK[0]
-	sql := "DELETE FROM " + m.QTable + " WHERE " + pk.Quoted + " = ANY($1)"
+	w := sqlw.NewWriter(64)
+	w.SQL("DELETE FROM " + m.QTable + " WHERE " + pk.Quoted + " = ANY(")
+	keys := w.Param()
+	w.Ref(keys)
+	w.Byte(')')
+	sql := w.String()
 	var total int64
 	err := inChunks(ctx, q, len(bases), cfg.chunk, func(q Querier, lo, hi int) error {
-		tag, err := q.Exec(ctx, sql, typedSlice(pk, bases[lo:hi]))
+		args := make([]any, w.Params())
+		bind(args, keys, typedSlice(pk, bases[lo:hi]))
+		tag, err := q.Exec(ctx, sql, args...)
 		total += tag.RowsAffected()
 		return err
 	})
@@ -110,29 +118,31 @@ func deleteByKeys(ctx context.Context, q Querier, m *model.Model, cfg config, ba
 	return n, err
 }
 
-// updateSQL returns the renderer of Update's statement for a chunk of n rows:
+// updateSQL returns the writer of Update's statement for a chunk:
 //
 //	UPDATE t AS t SET a = u.c2, … FROM unnest($1, $2, …) AS u(c1, c2, …) WHERE t.pk = u.c1
-func (s *insertShape) updateSQL(set []*model.Column) func(st Strategy, n int) string {
-	var b strings.Builder
-	b.WriteString("UPDATE " + s.p.m.QTable + " AS t SET ")
-	for i, c := range set {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(c.Quoted + " = " + s.vExpr(len(s.p.m.PK)+i))
-	}
-	head := b.String()
-	return func(st Strategy, n int) string {
-		return head + " FROM " + s.source(st, n, false) + " WHERE " + s.keyMatch()
+func (s *insertShape) updateSQL(set []*model.Column) func(c *chunkSQL) {
+	return func(c *chunkSQL) {
+		c.SQL("UPDATE " + s.p.m.QTable + " AS t SET ")
+		c.List(len(set), func(i int) {
+			c.SQL(set[i].Quoted + " = ")
+			s.vExpr(c.Writer, len(s.p.m.PK)+i)
+		})
+		c.SQL(" FROM ")
+		s.source(c, false)
+		c.SQL(" WHERE ")
+		s.keyMatch(c.Writer)
 	}
 }
 
-// deleteSQL renders composite-key Delete's statement for a chunk of n rows:
+// deleteSQL writes composite-key Delete's statement for a chunk:
 //
 //	DELETE FROM t AS t USING unnest($1, $2) AS u(c1, c2) WHERE t.a = u.c1 AND t.b = u.c2
-func (s *insertShape) deleteSQL(st Strategy, n int) string {
-	return "DELETE FROM " + s.p.m.QTable + " AS t USING " + s.source(st, n, false) + " WHERE " + s.keyMatch()
+func (s *insertShape) deleteSQL(c *chunkSQL) {
+	c.SQL("DELETE FROM " + s.p.m.QTable + " AS t USING ")
+	s.source(c, false)
+	c.SQL(" WHERE ")
+	s.keyMatch(c.Writer)
 }
 
 // updateColumns resolves the columns Update sets.
@@ -229,18 +239,20 @@ func keyedShape(p *plan, set []*model.Column) *insertShape {
 	return s
 }
 
-// keyMatch renders "t.k1 = u.c1 AND …" for the key columns at the front of sent.
-func (s *insertShape) keyMatch() string {
-	parts := make([]string, len(s.p.m.PK))
+// keyMatch writes "t.k1 = u.c1 AND …" for the key columns at the front of sent.
+func (s *insertShape) keyMatch(w *sqlw.Writer) {
 	for i, c := range s.p.m.PK {
-		parts[i] = "t." + c.Quoted + " = " + s.vExpr(i)
+		if i > 0 {
+			w.SQL(" AND ")
+		}
+		w.SQL("t." + c.Quoted + " = ")
+		s.vExpr(w, i)
 	}
-	return strings.Join(parts, " AND ")
 }
 
-// runKeyed sends the rows in chunks with the statement render builds for a chunk of n
-// rows, and returns the total number of rows affected.
-func (s *insertShape) runKeyed(ctx context.Context, q Querier, cfg config, bases []unsafe.Pointer, render func(Strategy, int) string) (int64, error) {
+// runKeyed sends the rows in chunks, each with the statement render writes for it,
+// and returns the total number of rows affected.
+func (s *insertShape) runKeyed(ctx context.Context, q Querier, cfg config, bases []unsafe.Pointer, render func(*chunkSQL)) (int64, error) {
 	st := Unnest
 	size := cfg.chunk
 	if cfg.strategy == Copy {
@@ -252,12 +264,13 @@ func (s *insertShape) runKeyed(ctx context.Context, q Querier, cfg config, bases
 	}
 	var total int64
 	err := inChunks(ctx, q, len(bases), size, func(q Querier, lo, hi int) error {
-		tm := pgtype.NewMap()
-		args, err := s.args(tm, st, bases[lo:hi], lo)
+		c := s.newChunkSQL(st, hi-lo)
+		render(c)
+		args, err := s.args(pgtype.NewMap(), c, bases[lo:hi], lo)
 		if err != nil {
 			return err
 		}
-		tag, err := q.Exec(ctx, render(st, hi-lo), args...)
+		tag, err := q.Exec(ctx, c.String(), args...)
 		if err != nil {
 			return locate(err, lo, false, &chunkRows{bases: bases[lo:hi], cols: s.p.column})
 		}

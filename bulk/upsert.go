@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // Conflict says what [Upsert] does when a row collides with an existing one: the
@@ -84,8 +85,9 @@ type UpsertResult struct {
 // [ErrDuplicateKey], unless c has [Conflict.MergeDuplicates]. A row whose conflict key
 // is NULL is a RowError wrapping [ErrNullKey]; a zero key column tagged
 // `orm:"default"` is not NULL: the row gets the column's DEFAULT. Columns tagged
-// `default` are handled as in [Create]. The first call per pool and model reads the
-// table's column types from the catalog (one extra statement, then cached).
+// `default` are handled as in [Create]. The first call per model reads the table's
+// column types from the catalog (one extra statement, then cached on an *orm.DB; see
+// [Prepare]).
 func Upsert[T any](ctx context.Context, q Querier, rows []T, c Conflict, opts ...Option) (res UpsertResult, err error) {
 	defer tidy(&err)
 	m, bases, cfg, err := prepare("Upsert", rows, opts)
@@ -127,7 +129,7 @@ func upsert(ctx context.Context, q Querier, p *plan, c Conflict, cfg config, bas
 	if err != nil {
 		return res, err
 	}
-	s.conflict = c.render(p)
+	s.conflict = &c
 	st := Unnest
 	if cfg.strategy == Values {
 		st = Values
@@ -214,42 +216,37 @@ func (c Conflict) keyColumns(p *plan) ([]*colPlan, error) {
 	return out, nil
 }
 
-func (c Conflict) render(p *plan) string {
-	var b strings.Builder
-	b.WriteString(" ON CONFLICT ")
+// write writes the ON CONFLICT clause (its names checked by check).
+func (c *Conflict) write(w *sqlw.Writer, p *plan) {
+	w.SQL(" ON CONFLICT ")
 	if c.constraint != "" {
-		b.WriteString("ON CONSTRAINT " + model.QuoteIdent(c.constraint))
+		w.SQL("ON CONSTRAINT ")
+		w.Ident(c.constraint)
 	} else {
-		b.WriteString("(")
-		for i, n := range c.columns {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			col, _ := p.m.Column(n) // checked by check
-			b.WriteString(col.Quoted)
-		}
-		b.WriteString(")")
+		w.Byte('(')
+		w.List(len(c.columns), func(i int) {
+			col, _ := p.m.Column(c.columns[i]) // checked by check
+			w.SQL(col.Quoted)
+		})
+		w.Byte(')')
 	}
 	if c.action == actionNothing {
-		b.WriteString(" DO NOTHING")
-		return b.String()
+		w.SQL(" DO NOTHING")
+		return
 	}
-	b.WriteString(" DO UPDATE SET ")
+	w.SQL(" DO UPDATE SET ")
 	seen := map[string]bool{}
-	first := true
 	for _, n := range c.update {
 		col, _ := p.m.Column(n)
 		if seen[col.Name] {
 			continue
 		}
-		seen[col.Name] = true
-		if !first {
-			b.WriteString(", ")
+		if len(seen) > 0 {
+			w.SQL(", ")
 		}
-		first = false
-		b.WriteString(col.Quoted + " = EXCLUDED." + col.Quoted)
+		seen[col.Name] = true
+		w.SQL(col.Quoted + " = EXCLUDED." + col.Quoted)
 	}
-	return b.String()
 }
 
 // upsertShape decides what Upsert writes: like Create, but columns that are zero in

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	sq "github.com/Masterminds/squirrel"
 
@@ -125,11 +126,26 @@ func (q Select[T]) writeSQL(call string, set Set, del, returning bool) (string, 
 	if w.Len() == mark && !slices.ContainsFunc(q.where, sqlw.IsAllRows) {
 		return "", nil, fmt.Errorf("orm: %s %s: %w", call, m.Table, ErrMissingWhere)
 	}
+	if i := slices.IndexFunc(q.where, alwaysTrue); i >= 0 {
+		return "", nil, fmt.Errorf("orm: %s %s: condition %d restricts nothing: %w", call, m.Table, i+1, ErrMissingWhere)
+	}
 	if returning {
 		w.SQL(" RETURNING ")
 		w.SQL(m.SelectList)
 	}
 	return w.String(), w.Args(), nil
+}
+
+// alwaysTrue reports whether c is a squirrel condition that restricts nothing: an
+// empty sq.Eq or sq.And renders "(1=1)", which must not let an UPDATE or DELETE touch
+// every row without orm.AllRows.
+func alwaysTrue(c sqlw.Cond) bool {
+	if sqlw.IsAllRows(c) {
+		return false
+	}
+	sql, _, err := c.ToSql()
+	s := strings.TrimSpace(sql)
+	return err == nil && (s == "" || s == "(1=1)")
 }
 
 // writeSet writes "col = value, ..." in key order, values bound and Sqlizers
