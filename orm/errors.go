@@ -104,3 +104,19 @@ func IsConnLost(err error) bool {
 		errors.Is(err, net.ErrClosed) || errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.EPIPE) || (errors.As(err, &netErr) && !netErr.Timeout())
 }
+
+// sentinelError is one of this package's sentinel errors given in the context of a
+// call: its message names the call once, after the one "orm: " prefix.
+type sentinelError struct {
+	context string
+	err     error
+}
+
+// sentinel wraps err (whose text starts with "orm: ") with context.
+func sentinel(context string, err error) error { return &sentinelError{context: context, err: err} }
+
+func (e *sentinelError) Error() string {
+	return "orm: " + e.context + ": " + strings.TrimPrefix(e.err.Error(), "orm: ")
+}
+
+func (e *sentinelError) Unwrap() error { return e.err }

@@ -2,6 +2,7 @@ package orm
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -38,7 +39,12 @@ type Select[T any] struct {
 // Query starts a SELECT over the model T on db. db may be nil for a query that is only
 // rendered with [Select.ToSQL].
 func Query[T any](db *DB) Select[T] {
-	m, err := model.Of[T]()
+	var m *model.Model
+	err := fmt.Errorf("orm: Query[%v]: the model must be a struct type (rows are returned as []T): %w",
+		reflect.TypeFor[T](), ErrInvalidModel)
+	if reflect.TypeFor[T]().Kind() == reflect.Struct {
+		m, err = model.Of[T]()
+	}
 	return Select[T]{db: db, m: m, err: err, limit: -1, offset: -1}
 }
 

@@ -1,6 +1,7 @@
 package orm_test
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 
 	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/orm/ormtest"
 )
 
 const userCols = `"users"."id", "users"."name", "users"."email", "users"."age", "users"."created_at"`
@@ -109,7 +111,7 @@ func TestSelect_ToSQL_badInput(t *testing.T) {
 		"unknown partial column": {base.Columns("id", "nope"), `orm: Columns: unknown column "nope"`},
 		"no partial column":      {base.Columns(), "orm: Columns: no column named"},
 		"lt null":                {base.Where(orm.Lt{"age": nil}), "age < NULL is never true"},
-		"empty eq":               {base.Where(orm.Eq{}), "empty = condition"},
+		"empty eq":               {base.Where(orm.Eq{}), "empty Eq: name at least one column"},
 		"unescaped jsonb ?":      {base.Where("doc ? 'k'"), "write a literal '?' as '??'"},
 	}
 	for name, tc := range tests {
@@ -161,3 +163,19 @@ func TestQuery_badModel(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// A pointer type is not a model: rows are returned as []T and scanned in place.
+func TestQuery_pointerModelRefused(t *testing.T) {
+	db := newDB(t)
+	ctx := testCtx(t)
+	ormtest.AssertStatements(t, ctx, 0, func(ctx context.Context) {
+		_, err := orm.Query[*User](db).All(ctx)
+		if !errors.Is(err, orm.ErrInvalidModel) || !strings.Contains(err.Error(), "must be a struct type") {
+			t.Fatalf("want ErrInvalidModel, got %v", err)
+		}
+		_, err = orm.Query[*User](db).Where(orm.AllRows).UpdateAllReturning(ctx, orm.Set{"age": 5})
+		if !errors.Is(err, orm.ErrInvalidModel) {
+			t.Fatalf("UpdateAllReturning: want ErrInvalidModel, got %v", err)
+		}
+	})
+}

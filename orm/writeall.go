@@ -124,10 +124,10 @@ func (q Select[T]) writeSQL(call string, set Set, del, returning bool) (string, 
 		return "", nil, fmt.Errorf("orm: %s: %w", call, whereErr(err))
 	}
 	if w.Len() == mark && !slices.ContainsFunc(q.where, sqlw.IsAllRows) {
-		return "", nil, fmt.Errorf("orm: %s %s: %w", call, m.Table, ErrMissingWhere)
+		return "", nil, sentinel(call+" "+m.Table, ErrMissingWhere)
 	}
 	if i := slices.IndexFunc(q.where, alwaysTrue); i >= 0 {
-		return "", nil, fmt.Errorf("orm: %s %s: condition %d restricts nothing: %w", call, m.Table, i+1, ErrMissingWhere)
+		return "", nil, sentinel(fmt.Sprintf("%s %s: condition %d restricts nothing", call, m.Table, i+1), ErrMissingWhere)
 	}
 	if returning {
 		w.SQL(" RETURNING ")

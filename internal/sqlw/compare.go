@@ -45,10 +45,13 @@ func (e Lte) write(w *Writer, r Resolver) (bool, error)   { return false, compar
 func (e Gt) write(w *Writer, r Resolver) (bool, error)    { return false, compare(w, r, e, ">") }
 func (e Gte) write(w *Writer, r Resolver) (bool, error)   { return false, compare(w, r, e, ">=") }
 
+// mapNames names each map condition by its operator, for messages.
+var mapNames = map[string]string{"=": "Eq", "<>": "NotEq", "<": "Lt", "<=": "Lte", ">": "Gt", ">=": "Gte"}
+
 // compare writes "col op value" for each key, in key order, ANDed.
 func compare(w *Writer, r Resolver, kv map[string]any, op string) error {
 	if len(kv) == 0 {
-		return fmt.Errorf("empty %s condition", op)
+		return fmt.Errorf("empty %s: name at least one column", mapNames[op])
 	}
 	if r == nil {
 		return ErrUnresolved

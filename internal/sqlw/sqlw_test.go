@@ -193,7 +193,7 @@ func TestConditions_errors(t *testing.T) {
 		"unknown in or":        {sqlw.Or{sqlw.Eq{"id": 1}, sqlw.Gt{"nope": 1}}, `unknown column "nope"`},
 		"null with lt":         {sqlw.Lt{"age": nil}, "NULL is never true"},
 		"list with gt":         {sqlw.Gt{"id": []int{1}}, "use a single value"},
-		"empty map":            {sqlw.Eq{}, "empty = condition"},
+		"empty map":            {sqlw.Eq{}, "empty Eq: name at least one column"},
 		"empty or":             {sqlw.Or{}, "empty OR"},
 		"too few args":         {sqlw.Expr("a = ? AND b = ?", 1), "2 '?' placeholders or more for 1 args"},
 		"jsonb unescaped":      {sqlw.Expr("doc ? 'k'"), "write a literal '?' as '??'"},
