@@ -223,6 +223,9 @@ func (s *insertShape) insert(ctx context.Context, q Querier, st Strategy, cfg co
 // write runs the chunks and returns the number of rows written and which rows came
 // back. On error, values already written back into structs are restored.
 func (s *insertShape) write(ctx context.Context, q Querier, st Strategy, cfg config, bases []unsafe.Pointer) (int64, []bool, error) {
+	if err := s.checkText(bases); err != nil {
+		return 0, nil, err
+	}
 	size := cfg.chunk
 	if st == Values {
 		if per := (maxParams - 1) / max(1, s.params()); per < size {

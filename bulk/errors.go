@@ -32,6 +32,9 @@ var (
 	// ErrNullKey is wrapped in a [RowError] for an [Upsert] row whose conflict key is
 	// NULL: such a row can never conflict, and cannot be matched to what comes back.
 	ErrNullKey = errors.New("bulk: NULL conflict key")
+	// ErrNULInText is wrapped in a [RowError] for a text value holding a NUL byte,
+	// which no PostgreSQL text column can store.
+	ErrNULInText = errors.New("bulk: text holds a NUL byte, which PostgreSQL cannot store")
 	// ErrInvalidOption is matched by errors.Is for a bad [Option] or [Conflict].
 	ErrInvalidOption = errors.New("bulk: invalid option")
 	// ErrSchema is matched by errors.Is when the model and the table disagree: a
@@ -47,9 +50,14 @@ type ColumnError = model.ColumnError
 // slice given to the call. Err is the cause: a *pgconn.PgError when PostgreSQL refused
 // the row (errors.As reaches it through RowError), or one of this package's errors.
 //
-// PostgreSQL names the row for COPY (its "line") and names the key for unique and
-// foreign-key violations; bulk turns either into an index. Other failures of an
-// unnest or VALUES statement cannot be placed and come back without a RowError.
+// Only a failure caused by a row's data names a row: PostgreSQL names the row for
+// COPY (its "line") and the key for unique and foreign-key violations, and bulk turns
+// either into an index when the error is a data exception, a constraint violation or
+// raised by a trigger (SQLSTATE classes 22, 23 and P0); a lost connection or a statement timeout during a COPY
+// blames no row. Text holding a NUL byte, which PostgreSQL cannot store, is refused
+// before anything is sent, naming the row and the column ([ErrNULInText]). Other
+// failures of an unnest or VALUES statement cannot be placed and come back without a
+// RowError.
 type RowError struct {
 	Index int
 	Err   error
@@ -71,7 +79,7 @@ var (
 // err unchanged when the row cannot be told.
 func locate(err error, offset int, copying bool, ch *chunkRows) error {
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
+	if !errors.As(err, &pgErr) || !rowDataError(pgErr.Code) {
 		return err
 	}
 	if copying {
@@ -86,6 +94,14 @@ func locate(err error, offset int, copying bool, ch *chunkRows) error {
 		return &RowError{Index: offset + i, Err: err}
 	}
 	return err
+}
+
+// rowDataError reports whether SQLSTATE code says a row's data was refused: class 22
+// (data exception), 23 (integrity constraint violation) or P0 (raised by a PL/pgSQL
+// trigger checking the row). Only those name a row; a killed connection or a
+// statement timeout during a COPY also carries a line number, but no row is to blame.
+func rowDataError(code string) bool {
+	return strings.HasPrefix(code, "22") || strings.HasPrefix(code, "23") || strings.HasPrefix(code, "P0")
 }
 
 // chunkRows is what locate needs to find a row by the key PostgreSQL names.

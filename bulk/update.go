@@ -253,6 +253,9 @@ func (s *insertShape) keyMatch(w *sqlw.Writer) {
 // runKeyed sends the rows in chunks, each with the statement render writes for it,
 // and returns the total number of rows affected.
 func (s *insertShape) runKeyed(ctx context.Context, q Querier, cfg config, bases []unsafe.Pointer, render func(*chunkSQL)) (int64, error) {
+	if err := s.checkText(bases); err != nil {
+		return 0, err
+	}
 	st := Unnest
 	size := cfg.chunk
 	if cfg.strategy == Copy {
