@@ -11,6 +11,7 @@ import (
 
 	"github.com/batchorm/batchorm/internal/dbx"
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/querylog"
 	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
@@ -31,6 +32,7 @@ type pgColumn struct {
 // statement; its one parameter is the quoted table name.
 var catalogSQL = func() string {
 	var w sqlw.Writer
+	w.SQL(querylog.CatalogMarker)
 	w.SQL(`SELECT
  (SELECT json_agg(json_build_object('name', a.attname, 'oid', a.atttypid::int8, 'array_oid', t.typarray::int8,
    'type', format_type(a.atttypid, NULL), 'category', t.typcategory, 'len', t.typlen,

@@ -67,16 +67,22 @@ func TestPrepare(t *testing.T) {
 	t.Parallel()
 	db := mustDB(t)
 	ctx := testCtx(t)
-	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
+	log := ormtest.AssertStatements(t, ctx, 0, func(ctx context.Context) {
 		if err := bulk.Prepare[User](ctx, db); err != nil {
 			t.Fatal(err)
 		}
 	})
-	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
+	if log.CatalogStatements() != 1 {
+		t.Fatalf("Prepare did not read the catalog: %s", log)
+	}
+	log = ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
 		if err := bulk.Create(ctx, db, makeUsers(3)); err != nil {
 			t.Fatal(err)
 		}
 	})
+	if log.CatalogStatements() != 0 {
+		t.Fatalf("the catalog was read again: %s", log)
+	}
 	ormtest.AssertStatements(t, ctx, 0, func(ctx context.Context) {
 		if err := bulk.Prepare[*User](ctx, db); err != nil { // same model: cached
 			t.Fatal(err)
@@ -128,11 +134,14 @@ func TestCreate_staleCatalogIsForgotten(t *testing.T) {
 			if n := mustCount(t, ctx, db, "labels"); n != 1 {
 				t.Fatalf("%d rows after the failed call", n)
 			}
-			ormtest.AssertStatements(t, ctx, 2, func(ctx context.Context) { // the catalog, then the INSERT
+			log := ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) { // the INSERT, after reading the catalog again
 				if err := bulk.Create(ctx, db, []Label{{Label: "b"}}); err != nil {
 					t.Fatal(err)
 				}
 			})
+			if log.CatalogStatements() != 1 {
+				t.Fatalf("the stale entry was not dropped: %s", log)
+			}
 			if n := mustCount(t, ctx, db, "labels"); n != 2 {
 				t.Fatalf("%d rows", n)
 			}
@@ -155,11 +164,14 @@ func TestPrepare_cachedPerHandle(t *testing.T) {
 	ctx := testCtx(t)
 	prepare := func(q bulk.Querier, want int) {
 		t.Helper()
-		ormtest.AssertStatements(t, ctx, want, func(ctx context.Context) {
+		log := ormtest.AssertStatements(t, ctx, 0, func(ctx context.Context) {
 			if err := bulk.Prepare[User](ctx, q); err != nil {
 				t.Fatal(err)
 			}
 		})
+		if got := log.CatalogStatements(); got != want {
+			t.Fatalf("%d catalog reads, want %d", got, want)
+		}
 	}
 	prepare(db, 1)
 	prepare(db, 0)
@@ -180,11 +192,14 @@ func TestPrepare_cachedPerHandle(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = pgxTx.Rollback(ctx) }()
-	ormtest.AssertStatements(t, ctx, 2, func(ctx context.Context) { // the catalog, then the INSERT
+	log := ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) { // the INSERT, after reading the catalog
 		if err := bulk.Create(ctx, pgxTx, makeUsers(2)); err != nil {
 			t.Fatal(err)
 		}
 	})
+	if log.CatalogStatements() != 1 {
+		t.Fatalf("a bare transaction has no cache, so it reads the catalog: %s", log)
+	}
 	prepare(db.WithTx(pgxTx), 0) // the transaction, wrapped in db, uses db's cache
 	if err := pgxTx.Rollback(ctx); err != nil {
 		t.Fatal(err)

@@ -54,12 +54,12 @@ func ExampleCreate() {
 	for _, a := range accounts {
 		fmt.Println(a.ID, a.Email, !a.CreatedAt.IsZero())
 	}
-	fmt.Println("statements:", queries.Statements()) // the first call also reads the table's column types
+	fmt.Println("statements:", queries.Statements(), "catalog reads:", queries.CatalogStatements()) // the first call reads the table's column types
 	// Output:
 	// 1 ada@example.com true
 	// 2 bob@example.com true
 	// 3 cy@example.com true
-	// statements: 2
+	// statements: 1 catalog reads: 1
 }
 
 func ExampleUpsert() {

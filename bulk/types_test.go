@@ -75,7 +75,7 @@ func TestCreate_columnTypes(t *testing.T) {
 			db := mustDB(t)
 			ctx := testCtx(t)
 			rows, want := kindRows(t)
-			ormtest.AssertStatements(t, ctx, 2, func(ctx context.Context) { // catalog + insert
+			ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) { // one insert (the catalog read is counted apart)
 				if err := bulk.Create(ctx, db, rows, tc.opts...); err != nil {
 					t.Fatal(err)
 				}
@@ -120,12 +120,12 @@ func TestCreate_columnTypesByCopy(t *testing.T) {
 		rows[i] = CopyKind{ID: int64(i + 1), Label: k.Label, Attrs: k.Attrs, Tags: k.Tags, Grid: k.Grid, M: ptr[Mood]("ok"),
 			Blob: k.Blob, Amount: k.Amount, At: k.At, UID: k.UID, Note: k.Note}
 	}
-	log := ormtest.AssertStatements(t, ctx, 2, func(ctx context.Context) {
+	log := ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) { // the first call also reads the catalog
 		if err := bulk.Create(ctx, db, rows, bulk.NoReturning(), bulk.WithStrategy(bulk.Copy)); err != nil {
 			t.Fatal(err)
 		}
 	})
-	if sql := log.SQL()[1]; !strings.HasPrefix(sql, "COPY") {
+	if sql := log.SQL()[0]; !strings.HasPrefix(sql, "COPY") || log.CatalogStatements() != 1 {
 		t.Fatalf("not sent with COPY: %s", log)
 	}
 	want := []string{

@@ -75,9 +75,14 @@ func TestBulkCreate_writesIDsBack(t *testing.T) {
 	db := ormtest.New(t, ormtest.Schema(bulkSchema))
 	ctx := bulkCtx(t)
 	var rows []BulkAccount
-	ormtest.AssertStatements(t, ctx, 2, func(ctx context.Context) { // catalog, then one INSERT
+	// One INSERT: the obvious count holds on a handle's first bulk call too, whose
+	// catalog read is counted apart.
+	log := ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
 		rows = mustBulkAccounts(t, ctx, db, 500)
 	})
+	if log.CatalogStatements() != 1 || log.RoundTrips() != 1 {
+		t.Fatalf("want one catalog read apart: %s", log)
+	}
 	if got, want := bulkTable(t, ctx, db), bulkLines(rows); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("table %v\nstructs %v", got, want)
 	}

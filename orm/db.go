@@ -111,7 +111,8 @@ func (db *DB) InTx() bool { _, ok := db.q.(pgx.Tx); return ok }
 
 // Stats is a snapshot of the statements sent through a DB's pool since it was made.
 type Stats struct {
-	// Statements counts data statements (transaction control excluded).
+	// Statements counts data statements (transaction control and batchorm's catalog
+	// reads excluded).
 	Statements int64
 	// RoundTrips counts round trips, transaction control included.
 	RoundTrips int64

@@ -21,6 +21,9 @@ const (
 	KindBatch = querylog.KindBatch // one statement of a pipelined batch (SendBatch)
 	KindCopy  = querylog.KindCopy  // a COPY FROM STDIN (CopyFrom)
 	KindTx    = querylog.KindTx    // transaction control: BEGIN, COMMIT, ROLLBACK, savepoints
+	// KindCatalog is a catalog read batchorm makes for itself: bulk's read of a
+	// table's column types, once per handle and model (see bulk.Prepare).
+	KindCatalog = querylog.KindCatalog
 )
 
 // QueryLogEntry is one recorded statement.
@@ -63,7 +66,7 @@ func WithQueryLog(ctx context.Context) (context.Context, *QueryLog) {
 }
 
 // Statements returns the number of data statements recorded: everything but
-// transaction control.
+// transaction control and batchorm's catalog reads.
 func (q *QueryLog) Statements() int { return q.l.Statements() }
 
 // RoundTrips returns the number of round trips that carried data statements.
@@ -72,6 +75,12 @@ func (q *QueryLog) RoundTrips() int { return q.l.RoundTrips() }
 // TxStatements returns the number of transaction-control statements recorded (BEGIN,
 // COMMIT, ROLLBACK, savepoints).
 func (q *QueryLog) TxStatements() int { return q.l.TxStatements() }
+
+// CatalogStatements returns the number of catalog reads batchorm made for itself
+// (bulk's column types, the first time a handle writes a model), which
+// [QueryLog.Statements] leaves out: a test's statement count does not depend on
+// whether an earlier call already read the catalog.
+func (q *QueryLog) CatalogStatements() int { return q.l.CatalogStatements() }
 
 // Entries returns a copy of every statement recorded, transaction control included, in
 // the order they ended.

@@ -35,7 +35,17 @@ const (
 	KindCopy
 	// KindTx is transaction control: BEGIN, COMMIT, ROLLBACK, SAVEPOINT and friends.
 	KindTx
+	// KindCatalog is a catalog read batchorm makes for itself (bulk's column types,
+	// once per handle and model), marked by a leading [CatalogMarker] comment.
+	KindCatalog
 )
+
+// CatalogMarker starts the text of every catalog read batchorm sends for itself.
+const CatalogMarker = "/* batchorm:catalog */ "
+
+// counted reports whether k is a data statement: neither transaction control nor a
+// catalog read, which are recorded but counted apart.
+func (k Kind) counted() bool { return k != KindTx && k != KindCatalog }
 
 // String returns a short lower-case name for k.
 func (k Kind) String() string {
@@ -48,6 +58,8 @@ func (k Kind) String() string {
 		return "copy"
 	case KindTx:
 		return "tx"
+	case KindCatalog:
+		return "catalog"
 	default:
 		return "unknown"
 	}
@@ -107,7 +119,7 @@ func (l *Log) record(es ...Entry) {
 	for ; l != nil; l = l.parent {
 		l.mu.Lock()
 		var trip int
-		if len(es) > 0 && es[0].Kind == KindTx {
+		if len(es) > 0 && !es[0].Kind.counted() {
 			l.txTrips++
 		} else {
 			l.roundTrips++
@@ -130,7 +142,7 @@ func (l *Log) Entries() []Entry {
 }
 
 // Statements returns the number of data statements recorded: everything but
-// transaction control.
+// transaction control and batchorm's own catalog reads.
 func (l *Log) Statements() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -146,16 +158,27 @@ func (l *Log) RoundTrips() int {
 
 // TxStatements returns the number of transaction-control statements recorded (BEGIN,
 // COMMIT, ROLLBACK, savepoints).
-func (l *Log) TxStatements() int {
+func (l *Log) TxStatements() int { return l.count(KindTx) }
+
+// CatalogStatements returns the number of catalog reads batchorm made for itself.
+func (l *Log) CatalogStatements() int { return l.count(KindCatalog) }
+
+func (l *Log) count(k Kind) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.entries) - l.countData()
+	n := 0
+	for _, e := range l.entries {
+		if e.Kind == k {
+			n++
+		}
+	}
+	return n
 }
 
 func (l *Log) countData() int {
 	n := 0
 	for _, e := range l.entries {
-		if e.Kind != KindTx {
+		if e.Kind.counted() {
 			n++
 		}
 	}
@@ -168,7 +191,7 @@ func (l *Log) SQL() []string {
 	defer l.mu.Unlock()
 	var out []string
 	for _, e := range l.entries {
-		if e.Kind != KindTx {
+		if e.Kind.counted() {
 			out = append(out, e.SQL)
 		}
 	}
@@ -193,11 +216,14 @@ func (l *Log) String() string {
 	if tx := l.TxStatements(); tx > 0 {
 		fmt.Fprintf(&b, " (+%d transaction control)", tx)
 	}
+	if c := l.CatalogStatements(); c > 0 {
+		fmt.Fprintf(&b, " (+%d catalog reads)", c)
+	}
 	b.WriteString(":")
 	for _, e := range es {
 		trip := fmt.Sprintf("#%d", e.RoundTrip)
-		if e.Kind == KindTx {
-			trip = "tx"
+		if !e.Kind.counted() {
+			trip = "-"
 		}
 		fmt.Fprintf(&b, "\n  %-4s %-5s %s  [args=%d rows=%d %s]", trip, e.Kind, oneLine(e.SQL), e.Args, e.Rows, e.Duration.Round(time.Microsecond))
 		if e.Err != nil {
@@ -214,6 +240,17 @@ func oneLine(s string) string {
 		s = s[:max] + "…"
 	}
 	return s
+}
+
+// uncountedKind returns KindTx or KindCatalog for a statement counted apart, else 0.
+func uncountedKind(sql string) Kind {
+	switch {
+	case strings.HasPrefix(sql, CatalogMarker):
+		return KindCatalog
+	case isTxControl(sql):
+		return KindTx
+	}
+	return 0
 }
 
 // isTxControl reports whether sql is a transaction-control statement.

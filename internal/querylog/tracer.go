@@ -56,7 +56,7 @@ type txKey struct{}
 
 // TraceQueryStart implements pgx.QueryTracer.
 func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	if g := GuardFrom(ctx); g != nil && !isTxControl(data.SQL) {
+	if g := GuardFrom(ctx); g != nil && uncountedKind(data.SQL) == 0 {
 		if r, found := g.observe(data.SQL, data.Args); found {
 			if g.cfg.OnReport != nil {
 				g.cfg.OnReport(ctx, r)
@@ -67,7 +67,7 @@ func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 		}
 	}
 	if From(ctx) == nil {
-		if isTxControl(data.SQL) { // so that the totals leave it out of Statements
+		if uncountedKind(data.SQL) != 0 { // so that the totals leave it out of Statements
 			return context.WithValue(ctx, txKey{}, true)
 		}
 		return ctx
@@ -92,10 +92,9 @@ func (t *Tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQ
 		}
 		return
 	}
-	kind := KindQuery
-	if isTxControl(qs.sql) {
-		kind = KindTx
-	} else {
+	kind := uncountedKind(qs.sql)
+	if kind == 0 {
+		kind = KindQuery
 		t.statements.Add(1)
 	}
 	From(ctx).record(Entry{SQL: qs.sql, Args: qs.args, Rows: data.CommandTag.RowsAffected(),
