@@ -2,7 +2,6 @@ package bulk_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -176,15 +175,6 @@ func mustUsersByID(t testing.TB, ctx context.Context, db *orm.DB) map[int64]User
 		out[u.ID] = u
 	}
 	return out
-}
-
-func jsonString(t testing.TB, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // An *orm.DB is a bulk.Querier.

@@ -78,14 +78,3 @@ func chunks(n, size int) [][2]int {
 func setField(c *model.Column, dst, src unsafe.Pointer) {
 	reflect.NewAt(c.Type, unsafe.Add(dst, c.Offset)).Elem().Set(reflect.NewAt(c.Type, unsafe.Add(src, c.Offset)).Elem())
 }
-
-// basePtr returns the address of the struct item holds: item itself for a struct T,
-// a newly allocated struct stored into *item for a pointer T.
-func basePtr[T any](item *T, isPtr bool, m *model.Model) unsafe.Pointer {
-	if !isPtr {
-		return unsafe.Pointer(item)
-	}
-	v := reflect.New(m.Type)
-	reflect.NewAt(reflect.TypeFor[T](), unsafe.Pointer(item)).Elem().Set(v)
-	return v.UnsafePointer()
-}

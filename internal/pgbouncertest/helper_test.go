@@ -205,17 +205,6 @@ func plainBooks(bs []Book) []Book {
 	return out
 }
 
-// ids returns the ids of books.
-func bookIDs(bs []Book) []int64 {
-	out := make([]int64, len(bs))
-	for i, b := range bs {
-		out[i] = b.ID
-	}
-	return out
-}
-
-func ptr[T any](v T) *T { return &v }
-
 // sortedBooks returns bs sorted by id (a preload's order is the order of its own
 // statement, not the one the reference queries use).
 func sortedBooks(bs []Book) []Book {
