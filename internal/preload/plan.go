@@ -1,4 +1,4 @@
-package loader
+package preload
 
 import (
 	"errors"
@@ -6,16 +6,11 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/batchorm/batchorm/internal/dbx"
 	"github.com/batchorm/batchorm/internal/model"
 )
 
-// Querier is the pgx method set batchorm's engines accept; the loader uses its Query
-// and SendBatch. *pgxpool.Pool, *pgx.Conn, pgx.Tx and *orm.DB satisfy it.
-type Querier = dbx.Querier
-
 // Plan is a validated preload plan for one model: the tree of relation edges to load,
-// each with its statement already rendered. Make it with [NewPlan]; run it with
+// each with its statement already rendered. Make it with [New]; run it with
 // [Plan.Load]. A Plan holds no state between loads and is safe for concurrent use.
 type Plan struct {
 	m     *model.Model
@@ -33,22 +28,29 @@ type node struct {
 	st       statement
 	ownerPK  bool // the owner key is the owner's primary key: a zero value is an error
 	newExec  func(parents []unsafe.Pointer) edgeExec
+	// pkCmp compares two loaded rows by primary key, or is nil when the key's Go type
+	// has no order here (the statement then sorts).
+	pkCmp func(a, b unsafe.Pointer) int
+	// inMemory: each parent's rows are put in primary-key order here (to-many), or the
+	// lowest key is picked (has-one), because the statement sends no ORDER BY.
+	inMemory bool
 }
 
-// NewPlan validates specs against m and renders one statement per relation edge. Every
-// mistake is found here, before any statement is sent: an unknown relation or an empty
-// path segment is a [*RelationError] listing the model's relations, a bad option an
-// [*OptionError], an unsupported relation shape a [*FieldError].
-func NewPlan(m *model.Model, specs ...Spec) (*Plan, error) {
+// New validates specs against m and renders one statement per relation edge. Every
+// mistake is found here, before any statement is sent: an unknown relation or an
+// empty path segment is a *model.RelationError listing the model's relations, a bad
+// option an [*OptionError], an unsupported relation shape a [*FieldError]. Errors
+// carry no package prefix.
+func New(m *model.Model, specs ...Spec) (*Plan, error) {
 	if m == nil {
-		return nil, errors.New("loader: NewPlan: nil model")
+		return nil, errors.New("nil model")
 	}
 	p := &Plan{m: m}
-	for _, s := range specs {
-		if s.err != nil {
-			return nil, s.err
+	for i := range specs {
+		if specs[i].Err != nil {
+			return nil, specs[i].Err
 		}
-		if err := p.add(s); err != nil {
+		if err := p.add(&specs[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -61,17 +63,17 @@ func NewPlan(m *model.Model, specs ...Spec) (*Plan, error) {
 }
 
 // add merges the edges of s into the plan's tree.
-func (p *Plan) add(s Spec) error {
-	segs := strings.Split(s.path, ".")
+func (p *Plan) add(s *Spec) error {
+	segs := strings.Split(s.Path, ".")
 	cur, list := p.m, &p.roots
 	var n *node
 	for i, seg := range segs {
 		if seg == "" {
-			return relationError(cur, s.path, seg, "empty segment")
+			return relationError(cur, s.Path, seg, "empty segment")
 		}
 		rel := cur.Relation(seg)
 		if rel == nil {
-			return relationError(cur, s.path, seg, "unknown relation")
+			return relationError(cur, s.Path, seg, "unknown relation")
 		}
 		n = findNode(*list, rel)
 		if n == nil {
@@ -81,14 +83,14 @@ func (p *Plan) add(s Spec) error {
 		}
 		list, cur = &n.children, rel.Target
 	}
-	if !s.opts {
+	if !s.Opts {
 		return nil
 	}
-	if n.spec.opts && !sameOptions(&n.spec, &s) {
-		return &OptionError{Path: s.path, Option: "Path", Reason: "two specs give different options to the same path; give them once"}
+	if n.spec.Opts && !sameOptions(&n.spec, s, n.rel.Target) {
+		return &OptionError{Path: s.Path, Option: "Path", Reason: "two specs give different options to the same path; give them once"}
 	}
-	n.spec = s
-	n.spec.path = n.path
+	n.spec = *s
+	n.spec.Path = n.path
 	return nil
 }
 
@@ -132,7 +134,7 @@ func (p *Plan) Statements() []Statement {
 // KeyColumns returns the columns of m that the first edges of specs read from the
 // parents (the primary key for has-one, has-many and many-to-many, the foreign key for
 // belongs-to), so that a query selecting only some columns still selects them. Paths
-// that do not resolve are ignored here; [NewPlan] reports them.
+// that do not resolve are ignored here; [New] reports them.
 func KeyColumns(m *model.Model, specs ...Spec) []*model.Column {
 	if m == nil {
 		return nil
@@ -140,7 +142,7 @@ func KeyColumns(m *model.Model, specs ...Spec) []*model.Column {
 	var out []*model.Column
 	seen := map[*model.Column]bool{}
 	for _, s := range specs {
-		first, _, _ := strings.Cut(s.path, ".")
+		first, _, _ := strings.Cut(s.Path, ".")
 		rel := m.Relation(first)
 		if rel == nil {
 			continue

@@ -1,4 +1,4 @@
-package loader
+package preload
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"unsafe"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/batchorm/batchorm/internal/scan"
 )
 
 // exec is the state of one edge during one load, for key type K.
@@ -68,12 +70,16 @@ func (e *exec[K]) missingKey(i int) error {
 	}
 }
 
+// args returns the statement's arguments: the distinct keys, one array per key
+// column, then the Where args and the Limit.
 func (e *exec[K]) args() []any {
 	a := slices.Clone(e.n.st.args)
 	copy(a, e.c.params(e.keys))
 	return a
 }
 
+// scan reads every row into the buffer and records the slot of its key; the link keys
+// of a many-to-many row are read first, into a holder.
 func (e *exec[K]) scan(rows pgx.Rows) error {
 	st := &e.n.st
 	hint := len(e.keys)
@@ -81,22 +87,20 @@ func (e *exec[K]) scan(rows pgx.Rows) error {
 		hint *= 2
 	}
 	e.buf = newRowBuf(e.n.rel.Target.Type, hint)
-	nl := len(st.link)
-	dest := make([]any, nl+len(st.cols))
+	e.rslot = make([]int32, 0, hint)
+	var lead []any
 	var holder unsafe.Pointer
-	if nl > 0 {
+	if st.holder != nil {
 		hv := reflect.New(st.holder)
 		holder = hv.UnsafePointer()
-		for i := range nl {
-			dest[i] = hv.Elem().Field(i).Addr().Interface()
+		for i := range st.link {
+			lead = append(lead, hv.Elem().Field(i).Addr().Interface())
 		}
 	}
-	for rows.Next() {
+	row := scan.NewRow(lead, st.cols, nil)
+	return scan.Each(rows, func() error {
 		p := e.buf.add()
-		for i, c := range st.cols {
-			dest[nl+i] = c.Ptr(p)
-		}
-		if err := rows.Scan(dest...); err != nil {
+		if err := row.Scan(rows, p); err != nil {
 			return err
 		}
 		keyAt := p
@@ -110,8 +114,8 @@ func (e *exec[K]) scan(rows pgx.Rows) error {
 			}
 		}
 		e.rslot = append(e.rslot, slot)
-	}
-	return nil
+		return nil
+	})
 }
 
 func (e *exec[K]) attach() []unsafe.Pointer {
@@ -121,24 +125,30 @@ func (e *exec[K]) attach() []unsafe.Pointer {
 	return e.attachOne()
 }
 
-// attachOne points each parent's field at the first row of its key, or nil.
+// attachOne points each parent's field at the row of its key, or nil: the first row,
+// or for a has-one put in order here, the row with the lowest primary key.
 func (e *exec[K]) attachOne() []unsafe.Pointer {
-	first := make([]int32, len(e.keys))
-	for i := range first {
-		first[i] = -1
-	}
-	var reached []unsafe.Pointer
+	first := make([]unsafe.Pointer, len(e.keys))
+	lowest := e.n.inMemory
 	for i, s := range e.rslot {
-		if s >= 0 && first[s] < 0 {
-			first[s] = int32(i)
-			reached = append(reached, e.buf.at(i))
+		if s < 0 {
+			continue
+		}
+		if p := e.buf.at(i); first[s] == nil || lowest && e.n.pkCmp(p, first[s]) < 0 {
+			first[s] = p
+		}
+	}
+	reached := make([]unsafe.Pointer, 0, len(first))
+	for _, p := range first {
+		if p != nil {
+			reached = append(reached, p)
 		}
 	}
 	off := e.n.rel.Offset
 	for i, p := range e.parents {
 		var row unsafe.Pointer
-		if s := e.pslot[i]; s >= 0 && first[s] >= 0 {
-			row = e.buf.at(int(first[s]))
+		if s := e.pslot[i]; s >= 0 {
+			row = first[s]
 		}
 		*(*unsafe.Pointer)(unsafe.Add(p, off)) = row
 	}
@@ -157,18 +167,31 @@ type sliceHeader struct {
 var emptyBase [1]uintptr
 
 // attachMany sets each parent's slice to its children: a sub-slice (capacity capped,
-// so appending copies) of one array holding every row of the statement.
+// so appending copies) of one array holding every row of the statement in its final
+// order, an array of structs or of pointers to the rows.
 func (e *exec[K]) attachMany() []unsafe.Pointer {
-	start, end := e.spans()
+	start, end, perm := e.arrange()
 	rel := e.n.rel
-	data := e.buf.base
-	size := e.buf.size
+	var data unsafe.Pointer
+	var size uintptr
+	var total int
 	if rel.ElemPtr {
-		ptrs := reflect.MakeSlice(rel.Type, e.buf.n, e.buf.n)
-		data, size = ptrs.UnsafePointer(), unsafe.Sizeof(unsafe.Pointer(nil))
-		for i := range e.buf.n {
-			*(*unsafe.Pointer)(unsafe.Add(data, uintptr(i)*size)) = e.buf.at(i)
+		total = e.buf.n
+		if perm != nil {
+			total = len(perm)
 		}
+		ptrs := reflect.MakeSlice(rel.Type, total, total)
+		data, size = ptrs.UnsafePointer(), unsafe.Sizeof(unsafe.Pointer(nil))
+		for j := range total {
+			row := j
+			if perm != nil {
+				row = int(perm[j])
+			}
+			*(*unsafe.Pointer)(unsafe.Add(data, uintptr(j)*size)) = e.buf.at(row)
+		}
+	} else {
+		arr := e.buf.contiguous(perm)
+		data, size, total = arr.UnsafePointer(), e.buf.size, arr.Len()
 	}
 	for i, p := range e.parents {
 		h := sliceHeader{data: unsafe.Pointer(&emptyBase)}
@@ -178,102 +201,16 @@ func (e *exec[K]) attachMany() []unsafe.Pointer {
 		}
 		*(*sliceHeader)(unsafe.Add(p, rel.Offset)) = h
 	}
-	reached := make([]unsafe.Pointer, 0, len(e.rslot))
-	for i, s := range e.rslot {
-		if s >= 0 {
-			reached = append(reached, e.buf.at(i))
+	reached := make([]unsafe.Pointer, 0, total)
+	for j := range total {
+		if perm == nil && e.rslot[j] < 0 {
+			continue
 		}
+		p := unsafe.Add(data, uintptr(j)*size)
+		if rel.ElemPtr {
+			p = *(*unsafe.Pointer)(p)
+		}
+		reached = append(reached, p)
 	}
 	return reached
 }
-
-// spans returns, per slot, the rows [start, end) of its children, or -1. The statement
-// orders the rows by key, so each key's rows are contiguous; if they are not (a
-// collation that orders equal keys apart), the rows are regrouped in memory first.
-func (e *exec[K]) spans() (start, end []int32) {
-	start = make([]int32, len(e.keys))
-	end = make([]int32, len(e.keys))
-	for i := range start {
-		start[i] = -1
-	}
-	for i, s := range e.rslot {
-		switch {
-		case s < 0:
-		case start[s] < 0:
-			start[s], end[s] = int32(i), int32(i+1)
-		case end[s] == int32(i):
-			end[s]++
-		default:
-			e.regroup()
-			return e.spans()
-		}
-	}
-	return start, end
-}
-
-// regroup reorders the rows so that each slot's rows are contiguous, keeping their
-// order within a slot, and drops rows without a slot.
-func (e *exec[K]) regroup() {
-	count := make([]int32, len(e.keys)+1)
-	for _, s := range e.rslot {
-		if s >= 0 {
-			count[s+1]++
-		}
-	}
-	for i := 1; i < len(count); i++ {
-		count[i] += count[i-1]
-	}
-	total := int(count[len(count)-1])
-	nb := newRowBuf(e.buf.typ, total)
-	nb.s = nb.alloc(total)
-	nb.base, nb.n = nb.s.UnsafePointer(), total
-	rslot := make([]int32, total)
-	for i, s := range e.rslot {
-		if s < 0 {
-			continue
-		}
-		j := count[s]
-		count[s]++
-		nb.s.Index(int(j)).Set(e.buf.s.Index(i))
-		rslot[j] = s
-	}
-	e.buf, e.rslot = nb, rslot
-}
-
-// rowBuf is a growable array of structs of one type, addressed by pointer.
-type rowBuf struct {
-	typ   reflect.Type
-	slice reflect.Type
-	size  uintptr
-	hint  int
-	s     reflect.Value // []T with len == cap
-	base  unsafe.Pointer
-	n     int
-}
-
-func newRowBuf(t reflect.Type, hint int) rowBuf {
-	return rowBuf{typ: t, slice: reflect.SliceOf(t), size: t.Size(), hint: max(hint, 8)}
-}
-
-func (b *rowBuf) alloc(n int) reflect.Value { return reflect.MakeSlice(b.slice, n, n) }
-
-// add returns the address of a new zero row. Addresses handed out earlier are invalid
-// after a later add: keep indexes.
-func (b *rowBuf) add() unsafe.Pointer {
-	if !b.s.IsValid() || b.n == b.s.Len() {
-		size := b.hint
-		if b.s.IsValid() {
-			size = 2 * b.s.Len()
-		}
-		ns := b.alloc(size)
-		if b.s.IsValid() {
-			reflect.Copy(ns, b.s)
-		}
-		b.s, b.base = ns, ns.UnsafePointer()
-	}
-	p := unsafe.Add(b.base, uintptr(b.n)*b.size)
-	b.n++
-	return p
-}
-
-func (b *rowBuf) at(i int) unsafe.Pointer { return unsafe.Add(b.base, uintptr(i)*b.size) }
