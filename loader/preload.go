@@ -58,7 +58,7 @@ func PreloadWith[T any](ctx context.Context, q Querier, parents []T, specs ...Sp
 	if err != nil {
 		return fmt.Errorf("loader: %w", err)
 	}
-	p, err := preload.New(m, unbox(specs)...)
+	p, err := preload.For(m, unbox(specs)...)
 	if err != nil {
 		return fmt.Errorf("loader: %w", err)
 	}

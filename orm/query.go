@@ -149,7 +149,7 @@ func (q Select[T]) build() (*built, error) {
 		return nil, err
 	}
 	if len(q.preloads) > 0 {
-		if b.plan, err = preload.New(q.m, q.preloads...); err != nil {
+		if b.plan, err = preload.For(q.m, q.preloads...); err != nil {
 			return nil, fmt.Errorf("orm: Preload: %w", err)
 		}
 	}

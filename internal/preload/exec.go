@@ -26,6 +26,7 @@ type exec[K comparable] struct {
 	keys    []K
 	buf     rowBuf
 	rslot   []int32
+	runs    runs // to-many: where each slot's rows fall
 }
 
 // execFor returns the constructor of n's per-load state for codec c.
@@ -82,10 +83,7 @@ func (e *exec[K]) args() []any {
 // of a many-to-many row are read first, into a holder.
 func (e *exec[K]) scan(rows pgx.Rows) error {
 	st := &e.n.st
-	hint := len(e.keys)
-	if e.n.rel.Kind.ToMany() {
-		hint *= 2
-	}
+	hint := e.n.hint(len(e.keys))
 	e.buf = newRowBuf(e.n.rel.Target.Type, hint)
 	e.rslot = make([]int32, 0, hint)
 	var lead []any
@@ -98,7 +96,15 @@ func (e *exec[K]) scan(rows pgx.Rows) error {
 		}
 	}
 	row := scan.NewRow(lead, st.cols, nil)
-	return scan.Each(rows, func() error {
+	many := e.n.rel.Kind.ToMany()
+	if many {
+		var pk func(unsafe.Pointer) int64
+		if e.n.inMemory {
+			pk = e.n.pkInt
+		}
+		e.runs.init(len(e.keys), pk)
+	}
+	err := scan.Each(rows, func() error {
 		p := e.buf.add()
 		if err := row.Scan(rows, p); err != nil {
 			return err
@@ -113,9 +119,16 @@ func (e *exec[K]) scan(rows pgx.Rows) error {
 				slot = s
 			}
 		}
+		if many {
+			e.runs.add(len(e.rslot), slot, p)
+		}
 		e.rslot = append(e.rslot, slot)
 		return nil
 	})
+	if err == nil {
+		e.n.observe(len(e.keys), e.buf.n)
+	}
+	return err
 }
 
 func (e *exec[K]) attach() []unsafe.Pointer {

@@ -21,91 +21,138 @@ import (
 // checked, and sorted only when it is out of order. This needs a primary key whose Go
 // type orders as PostgreSQL does; for other keys the statement keeps its ORDER BY.
 
+// runs follows, as rows are read, where each parent slot's rows fall: how many it
+// has, where the first is, whether any slot's rows are interleaved with another's (or
+// with rows of no slot), and, for a one-column integer primary key, whether each
+// slot's rows came in key order. Reading the key of the row just scanned is cheap;
+// reading it again later, from rows spread over memory, is not.
+type runs struct {
+	count, first []int32
+	prev         int32 // slot of the previous row
+	scattered    bool
+	pk           func(unsafe.Pointer) int64 // nil: key order not followed here
+	last         []int64
+	unsorted     []bool
+	anyUnsorted  bool
+}
+
+func (r *runs) init(slots int, pk func(unsafe.Pointer) int64) {
+	r.count, r.first, r.prev = make([]int32, slots), make([]int32, slots), -1
+	if pk != nil {
+		r.pk, r.last, r.unsorted = pk, make([]int64, slots), make([]bool, slots)
+	}
+}
+
+// add records row i, of slot s, read at p.
+func (r *runs) add(i int, s int32, p unsafe.Pointer) {
+	if s < 0 {
+		r.scattered = true
+		return
+	}
+	c := r.count[s]
+	if c == 0 {
+		r.first[s] = int32(i)
+	} else if s != r.prev {
+		r.scattered = true
+	}
+	r.count[s], r.prev = c+1, s
+	if r.pk != nil {
+		k := r.pk(p)
+		if c > 0 && k < r.last[s] {
+			r.unsorted[s], r.anyUnsorted = true, true
+		}
+		r.last[s] = k
+	}
+}
+
 // arrange returns, for each slot, the positions [start, end) of its children (start
 // -1 when it has none) and perm, the row at each position; perm is nil when every
 // position holds the row of the same number, so that the rows need no moving. Each
 // slot's rows are contiguous and in arrival order, or in primary-key order when the
-// node orders in memory.
+// node orders in memory: a slot's rows are sorted only when they came out of order.
 func (e *exec[K]) arrange() (start, end, perm []int32) {
+	r := &e.runs
 	start = make([]int32, len(e.keys))
 	end = make([]int32, len(e.keys))
-	if e.inOrder(start, end) {
-		return start, end, nil
-	}
-	// A stable counting sort by slot; rows without a slot are dropped.
-	next := make([]int32, len(e.keys)+1)
-	for _, s := range e.rslot {
-		if s >= 0 {
-			next[s+1]++
+	if r.scattered {
+		perm = e.group(start, end)
+	} else {
+		for s := range start {
+			start[s], end[s] = r.first[s], r.first[s]+r.count[s]
 		}
 	}
-	for i := 1; i < len(next); i++ {
-		next[i] += next[i-1]
-	}
-	for s := range e.keys {
-		start[s], end[s] = next[s], next[s+1]
-	}
-	perm = make([]int32, next[len(e.keys)])
-	for i, s := range e.rslot {
-		if s >= 0 {
-			perm[next[s]] = int32(i)
-			next[s]++
-		}
-	}
-	for s := range e.keys {
-		if start[s] == end[s] {
+	for s := range start {
+		if r.count[s] == 0 {
 			start[s] = -1
-		} else if e.n.inMemory {
-			e.sortRun(perm[start[s]:end[s]])
+			continue
 		}
+		if !e.n.inMemory || r.pk != nil && !r.unsorted[s] || r.pk == nil && e.sorted(start[s], end[s], perm) {
+			continue
+		}
+		if perm == nil {
+			perm = make([]int32, e.buf.n)
+			for i := range perm {
+				perm[i] = int32(i)
+			}
+		}
+		run := perm[start[s]:end[s]]
+		slices.SortStableFunc(run, func(a, b int32) int { return e.n.pkCmp(e.buf.at(int(a)), e.buf.at(int(b))) })
 	}
 	return start, end, perm
 }
 
-// inOrder fills start and end and reports whether the rows already are where arrange
-// wants them: each slot's rows contiguous and, when the node orders in memory, in
-// primary-key order. It stops at the first row out of place.
-func (e *exec[K]) inOrder(start, end []int32) bool {
-	for s := range start {
-		start[s] = -1
+// group returns the rows grouped by slot, in arrival order within a slot, by a stable
+// counting sort (rows without a slot are dropped), and fills start and end.
+func (e *exec[K]) group(start, end []int32) []int32 {
+	next := int32(0)
+	for s, c := range e.runs.count {
+		start[s], end[s] = next, next+c
+		next += c
 	}
-	cmpPK := e.n.pkCmp
-	if !e.n.inMemory {
-		cmpPK = nil
+	perm := make([]int32, next)
+	pos := slices.Clone(start)
+	for i, s := range e.rslot {
+		if s >= 0 {
+			perm[pos[s]] = int32(i)
+			pos[s]++
+		}
 	}
-	var prev unsafe.Pointer
-	for ci := range e.buf.chunks {
-		c := &e.buf.chunks[ci]
-		for k := range c.n {
-			i := c.start + k
-			s := e.rslot[i]
-			p := unsafe.Add(c.base, uintptr(k)*e.buf.size)
-			switch {
-			case s < 0:
-				continue
-			case start[s] < 0:
-				start[s], end[s] = int32(i), int32(i+1)
-			case end[s] == int32(i) && (cmpPK == nil || cmpPK(prev, p) <= 0):
-				end[s]++
-			default:
-				return false
-			}
-			prev = p
+	return perm
+}
+
+// sorted reports whether the rows at positions [start, end) are in primary-key order.
+func (e *exec[K]) sorted(start, end int32, perm []int32) bool {
+	row := func(j int32) unsafe.Pointer {
+		if perm != nil {
+			j = perm[j]
+		}
+		return e.buf.at(int(j))
+	}
+	for j := start + 1; j < end; j++ {
+		if e.n.pkCmp(row(j-1), row(j)) > 0 {
+			return false
 		}
 	}
 	return true
 }
 
-// sortRun puts the rows of one parent in primary-key order, unless they already are.
-func (e *exec[K]) sortRun(run []int32) {
-	cmpPK := e.n.pkCmp
-	sorted := true
-	for j := 1; j < len(run) && sorted; j++ {
-		sorted = cmpPK(e.buf.at(int(run[j-1])), e.buf.at(int(run[j]))) <= 0
+// pkInt returns a reader of a one-column integer primary key as int64, or nil.
+func pkInt(pk []*model.Column) func(unsafe.Pointer) int64 {
+	if len(pk) != 1 {
+		return nil
 	}
-	if !sorted {
-		slices.SortStableFunc(run, func(a, b int32) int { return cmpPK(e.buf.at(int(a)), e.buf.at(int(b))) })
+	off := pk[0].Offset
+	switch pk[0].Type.Kind() {
+	case reflect.Int, reflect.Int64:
+		return func(p unsafe.Pointer) int64 { return *(*int64)(unsafe.Add(p, off)) }
+	case reflect.Int32:
+		return func(p unsafe.Pointer) int64 { return int64(*(*int32)(unsafe.Add(p, off))) }
+	case reflect.Int16:
+		return func(p unsafe.Pointer) int64 { return int64(*(*int16)(unsafe.Add(p, off))) }
+	case reflect.Uint32:
+		return func(p unsafe.Pointer) int64 { return int64(*(*uint32)(unsafe.Add(p, off))) }
 	}
+	return nil
 }
 
 // pkCompare returns a function comparing the primary keys of two rows as PostgreSQL

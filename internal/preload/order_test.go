@@ -3,6 +3,7 @@ package preload
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -23,7 +24,8 @@ type rgKid struct {
 
 // load runs the in-memory part of one edge of path on parents, as if the statement
 // had returned rows in that order: slots, arrangement and attachment.
-func load(t *testing.T, path string, parents []rgParent, rows []rgKid) []unsafe.Pointer {
+// With generic, the key order is checked after reading, as for keys other than integers.
+func load(t *testing.T, path string, parents []rgParent, rows []rgKid, generic bool) []unsafe.Pointer {
 	t.Helper()
 	m, err := model.Of[rgParent]()
 	if err != nil {
@@ -42,12 +44,20 @@ func load(t *testing.T, path string, parents []rgParent, rows []rgKid) []unsafe.
 		t.Fatal(ok, err)
 	}
 	e.buf = newRowBuf(p.roots[0].rel.Target.Type, 1) // chunks of 8, 16, 32...: rows span them
-	for _, r := range rows {
-		*(*rgKid)(e.buf.add()) = r
+	n := p.roots[0]
+	var pk func(unsafe.Pointer) int64
+	if n.inMemory && !generic {
+		pk = n.pkInt
+	}
+	e.runs.init(len(e.keys), pk)
+	for i, r := range rows {
+		row := e.buf.add()
+		*(*rgKid)(row) = r
 		slot, found := e.index[r.ParentID]
 		if !found {
 			slot = -1
 		}
+		e.runs.add(i, slot, row)
 		e.rslot = append(e.rslot, slot)
 	}
 	return e.attach()
@@ -80,10 +90,11 @@ func TestExec_attach_ordersInMemory(t *testing.T) {
 		orders["shuffled"][i], orders["shuffled"][j] = orders["shuffled"][j], orders["shuffled"][i]
 	})
 	for name, rows := range orders {
-		for _, path := range []string{"Kids", "PKids", "Kid"} {
+		for _, path := range []string{"Kids", "PKids", "Kid", "Kids/generic", "PKids/generic"} {
 			t.Run(name+"/"+path, func(t *testing.T) {
 				parents := []rgParent{{ID: 1}, {ID: 2}, {ID: 3}, {ID: 5}, {ID: 2}}
-				reached := load(t, path, parents, rows)
+				path, generic := strings.CutSuffix(path, "/generic")
+				reached := load(t, path, parents, rows, generic)
 				for _, par := range parents {
 					var want []int64
 					for id := int64(1); id <= 100; id++ {

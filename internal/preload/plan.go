@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/batchorm/batchorm/internal/model"
@@ -11,7 +13,8 @@ import (
 
 // Plan is a validated preload plan for one model: the tree of relation edges to load,
 // each with its statement already rendered. Make it with [New]; run it with
-// [Plan.Load]. A Plan holds no state between loads and is safe for concurrent use.
+// [Plan.Load]. A Plan is safe for concurrent use; between loads it keeps only each
+// edge's row-buffer size hint.
 type Plan struct {
 	m     *model.Model
 	roots []*node
@@ -31,9 +34,37 @@ type node struct {
 	// pkCmp compares two loaded rows by primary key, or is nil when the key's Go type
 	// has no order here (the statement then sorts).
 	pkCmp func(a, b unsafe.Pointer) int
+	// pkInt reads a one-column integer primary key, or is nil: such keys are checked for
+	// order as the rows are read.
+	pkInt func(unsafe.Pointer) int64
 	// inMemory: each parent's rows are put in primary-key order here (to-many), or the
 	// lowest key is picked (has-one), because the statement sends no ORDER BY.
 	inMemory bool
+	// perKey is the number of rows per key the last load read, times 16 (0: none yet):
+	// the size hint of the next load's row buffer.
+	perKey atomic.Uint32
+}
+
+// hint returns the number of rows to make room for when loading keys keys: as many
+// per key as the last load read, with some headroom, or a guess before the first.
+func (n *node) hint(keys int) int {
+	if pk := int(n.perKey.Load()); pk > 0 {
+		return keys*pk/16 + keys/16 + 1
+	}
+	switch {
+	case n.spec.Limit > 0:
+		return keys * min(n.spec.Limit, 8)
+	case n.rel.Kind.ToMany():
+		return 2 * keys
+	}
+	return keys
+}
+
+// observe records that a load of keys keys read rows rows.
+func (n *node) observe(keys, rows int) {
+	if keys > 0 {
+		n.perKey.Store(uint32(min(rows*16/keys, 1<<20) + 1))
+	}
 }
 
 // New validates specs against m and renders one statement per relation edge. Every
@@ -60,6 +91,63 @@ func New(m *model.Model, specs ...Spec) (*Plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// cache holds the plans of specs without options, per model and paths: such a plan
+// depends on nothing else, and its nodes keep the size hints learnt from earlier loads.
+// It stops growing at maxCached plans (paths built from user input cannot grow it
+// without bound).
+var (
+	cache    sync.Map // cacheKey -> *Plan
+	cacheLen atomic.Int32
+)
+
+const maxCached = 1024
+
+type cacheKey struct {
+	m     *model.Model
+	paths string
+}
+
+// For returns the plan of specs on m, as [New] does; the plan of specs without
+// options is made once and shared.
+func For(m *model.Model, specs ...Spec) (*Plan, error) {
+	key, ok := plainKey(m, specs)
+	if !ok {
+		return New(m, specs...)
+	}
+	if p, found := cache.Load(key); found {
+		return p.(*Plan), nil
+	}
+	p, err := New(m, specs...)
+	if err != nil {
+		return nil, err
+	}
+	if cacheLen.Load() < maxCached {
+		if _, loaded := cache.LoadOrStore(key, p); !loaded {
+			cacheLen.Add(1)
+		}
+	}
+	return p, nil
+}
+
+// plainKey returns the cache key of specs, and false when a spec has options.
+func plainKey(m *model.Model, specs []Spec) (cacheKey, bool) {
+	if m == nil {
+		return cacheKey{}, false
+	}
+	var paths string
+	for i := range specs {
+		if specs[i].Opts || specs[i].Err != nil {
+			return cacheKey{}, false
+		}
+		if i == 0 {
+			paths = specs[i].Path
+		} else {
+			paths += "\n" + specs[i].Path
+		}
+	}
+	return cacheKey{m: m, paths: paths}, true
 }
 
 // add merges the edges of s into the plan's tree.

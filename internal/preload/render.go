@@ -57,7 +57,7 @@ func (n *node) render() error {
 	if err := n.setKeys(); err != nil {
 		return err
 	}
-	n.pkCmp = pkCompare(rel.Target.PK)
+	n.pkCmp, n.pkInt = pkCompare(rel.Target.PK), pkInt(rel.Target.PK)
 	n.inMemory = n.spec.Limit == 0 && len(n.spec.Order) == 0 && n.pkCmp != nil &&
 		(rel.Kind.ToMany() || rel.Kind == model.HasOne)
 	r := renderer{n: n, w: sqlw.NewWriter(512), qt: rel.Target.QTable, cols: cols, order: order, casts: casts}
