@@ -2,17 +2,23 @@ package loader_test
 
 import (
 	"context"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
 )
+
+// Every batchorm benchmark here runs next to a pgx twin: the same statements written
+// by hand as an expert would (no ORDER BY the result does not need, INNER JOIN where
+// the key is NOT NULL, children grouped through a map, LIMIT as a bound parameter),
+// scanned with pgx alone. Compare the pair's ns/op; queries/op and roundtrips/op come
+// from the counting tracer.
 
 // benchData: 1,000 users with 10 posts each (10,000 posts, authored round-robin so that
 // each author's posts are spread over the table), 5 comments per post (50,000) and 3
@@ -31,23 +37,29 @@ SELECT p, 1 + (p + k * 17) % 50 FROM generate_series(1, 10000) p CROSS JOIN gene
 ANALYZE;
 `
 
-func newBenchDB(b *testing.B) *orm.DB {
+func newBenchDB(b *testing.B, opts ...ormtest.Option) *orm.DB {
 	b.Helper()
-	return ormtest.New(b, ormtest.Schema(schemaDDL), ormtest.Schema(benchData))
+	return ormtest.New(b, append([]ormtest.Option{ormtest.Schema(schemaDDL), ormtest.Schema(benchData)}, opts...)...)
 }
 
 // The statements the twins send: the text batchorm renders, so both sides run the same
-// SQL.
+// SQL (checked by TestBench_twinStatements).
 const (
-	benchUsersSQL    = `SELECT ` + usersList + ` FROM "users"`
-	benchPostsSQL    = `SELECT ` + postsList + ` FROM "posts" WHERE "posts"."author_id" = ANY($1) ORDER BY "posts"."author_id", "posts"."id"`
-	benchCommentsSQL = `SELECT "comments"."id", "comments"."post_id", "comments"."author_id", "comments"."body", "comments"."score" FROM "comments" WHERE "comments"."post_id" = ANY($1) ORDER BY "comments"."post_id", "comments"."id"`
-	benchTagsSQL     = `SELECT "post_tags"."post_id", "tags"."id", "tags"."name" FROM "tags" JOIN "post_tags" ON "post_tags"."tag_id" = "tags"."id" WHERE "post_tags"."post_id" = ANY($1) ORDER BY "post_tags"."post_id", "tags"."id"`
-	benchAuthorsSQL  = `SELECT ` + usersList + ` FROM "users" WHERE "users"."id" = ANY($1)`
-	benchJoinSQL     = `SELECT ` + postsList + `, "Author"."id", "Author"."name", "Author"."manager_id", "Author"."created_at" FROM "posts" LEFT JOIN "users" AS "Author" ON "Author"."id" = "posts"."author_id"`
-	benchAllPostsSQL = `SELECT ` + postsList + ` FROM "posts"`
-	benchPagePosts   = `SELECT ` + postsList + ` FROM "posts" ORDER BY "posts"."id" LIMIT 1000`
+	benchUsersSQL     = `SELECT ` + usersList + ` FROM "users"`
+	benchUsersByIDSQL = `SELECT ` + usersList + ` FROM "users" WHERE "users"."id" = ANY($1)`
+	benchPostsSQL     = `SELECT ` + postsList + ` FROM "posts" WHERE "posts"."author_id" = ANY($1)`
+	benchCommentsSQL  = `SELECT "comments"."id", "comments"."post_id", "comments"."author_id", "comments"."body", "comments"."score" FROM "comments" WHERE "comments"."post_id" = ANY($1)`
+	benchTagsSQL      = `SELECT "post_tags"."post_id", "tags"."id", "tags"."name" FROM "tags" JOIN "post_tags" ON "post_tags"."tag_id" = "tags"."id" WHERE "post_tags"."post_id" = ANY($1)`
+	benchAuthorsSQL   = `SELECT ` + usersList + ` FROM "users" WHERE "users"."id" = ANY($1)`
+	benchAuthorCols   = `"Author"."id", "Author"."name", "Author"."manager_id", "Author"."created_at"`
+	benchJoinSQL      = `SELECT ` + postsList + `, ` + benchAuthorCols + ` FROM "posts" INNER JOIN "users" AS "Author" ON "Author"."id" = "posts"."author_id"`
+	benchLeftJoinSQL  = `SELECT ` + postsList + `, ` + benchAuthorCols + ` FROM "posts" LEFT JOIN "users" AS "Author" ON "Author"."id" = "posts"."author_id"`
+	benchAllPostsSQL  = `SELECT ` + postsList + ` FROM "posts"`
+	benchPagePosts    = `SELECT ` + postsList + ` FROM "posts" ORDER BY "posts"."id" LIMIT $1`
 )
+
+// smallIDs are the users of the small request: 10 users by id, spread over the table.
+var smallIDs = []int64{7, 111, 222, 333, 444, 555, 666, 777, 888, 999}
 
 // measure runs fn in a b.Loop with a query log and reports queries and round trips per
 // operation next to ns/op and allocs/op.
@@ -67,20 +79,53 @@ func measure(b *testing.B, fn func(ctx context.Context) error) {
 	b.ReportMetric(float64(log.RoundTrips())/float64(n), "roundtrips/op")
 }
 
+// measureParallel runs fn from workers goroutines at once (b.RunParallel with the
+// parallelism that gives workers goroutines at this GOMAXPROCS) and reports as measure.
+func measureParallel(b *testing.B, workers int, fn func(ctx context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	ctx, log := orm.WithQueryLog(ctx)
+	b.ReportAllocs()
+	b.SetParallelism(max(1, workers/runtime.GOMAXPROCS(0)))
+	var n atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := fn(ctx); err != nil {
+				b.Error(err)
+				return
+			}
+			n.Add(1)
+		}
+	})
+	b.ReportMetric(float64(log.Statements())/float64(n.Load()), "queries/op")
+	b.ReportMetric(float64(log.RoundTrips())/float64(n.Load()), "roundtrips/op")
+}
+
 // bench runs the sub-benchmark name: load, measured by measure, then (unless ok is nil)
 // the cheap check ok on what load returned, inside the loop. Every side of a benchmark
 // (batchorm, its pgx twins, the naive loop) goes through it, so all are timed and
 // counted the same way.
 func bench[T any](b *testing.B, name string, ok func(*testing.B, T), load func(ctx context.Context) (T, error)) {
 	b.Run(name, func(b *testing.B) {
-		measure(b, func(ctx context.Context) error {
-			v, err := load(ctx)
-			if err == nil && ok != nil {
-				ok(b, v)
-			}
-			return err
-		})
+		measure(b, checked(b, ok, load))
 	})
+}
+
+// benchParallel is bench with 8 goroutines.
+func benchParallel[T any](b *testing.B, name string, ok func(*testing.B, T), load func(ctx context.Context) (T, error)) {
+	b.Run(name, func(b *testing.B) {
+		measureParallel(b, 8, checked(b, ok, load))
+	})
+}
+
+func checked[T any](b *testing.B, ok func(*testing.B, T), load func(ctx context.Context) (T, error)) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		v, err := load(ctx)
+		if err == nil && ok != nil {
+			ok(b, v)
+		}
+		return err
+	}
 }
 
 func check(b *testing.B, what string, got, want int) {
@@ -131,10 +176,10 @@ func BenchmarkPreload_Nested(b *testing.B) {
 		return orm.Query[User](db).Preload("Posts.Comments", "Posts.Tags").All(ctx)
 	})
 	bench(b, "pgx", ok, func(ctx context.Context) ([]User, error) {
-		return twinNested(ctx, p, false)
+		return twinNested(ctx, p, benchUsersSQL, nil, false)
 	})
 	bench(b, "pgx_pipelined", ok, func(ctx context.Context) ([]User, error) {
-		return twinNested(ctx, p, true)
+		return twinNested(ctx, p, benchUsersSQL, nil, true)
 	})
 	bench(b, "naive_100users", nil, func(ctx context.Context) ([]User, error) {
 		users, err := twinUsers(ctx, p, benchUsersSQL+` ORDER BY "users"."id" LIMIT 100`)
@@ -162,9 +207,33 @@ func BenchmarkPreload_Nested(b *testing.B) {
 	})
 }
 
+// BenchmarkPreload_Small: the small request of a web handler, 10 users by id, their
+// posts and the posts' tags (3 statements, 3 round trips), alone and from 8
+// goroutines sharing a pool of 8 connections.
+func BenchmarkPreload_Small(b *testing.B) {
+	db := newBenchDB(b, ormtest.MaxConns(8))
+	p := db.Pool()
+	ok := func(b *testing.B, users []User) {
+		check(b, "users", len(users), len(smallIDs))
+		check(b, "tags of a user's first post", len(users[0].Posts[0].Tags), 3)
+	}
+	batchorm := func(ctx context.Context) ([]User, error) {
+		return orm.Query[User](db).Where(orm.Eq{"id": smallIDs}).Preload("Posts.Tags").All(ctx)
+	}
+	twin := func(ctx context.Context) ([]User, error) {
+		return twinSmall(ctx, p)
+	}
+	bench(b, "seq/batchorm", ok, batchorm)
+	bench(b, "seq/pgx", ok, twin)
+	benchParallel(b, "parallel8/batchorm", ok, batchorm)
+	benchParallel(b, "parallel8/pgx", ok, twin)
+}
+
 // BenchmarkToOne: 10,000 posts with their author (1,000 distinct authors), by JOIN
 // (each author row travels 10 times) and by a second ANY statement (each author once).
-// The naive loop loads the first 1,000 posts only.
+// posts.author_id is NOT NULL, so the expert's JOIN is INNER, and InnerJoin sends the
+// same statement; join_left is Join's default LEFT JOIN against a twin reading the
+// author's columns as nullable. The naive loop loads the first 1,000 posts only.
 func BenchmarkToOne(b *testing.B) {
 	db := newBenchDB(b)
 	p := db.Pool()
@@ -173,10 +242,16 @@ func BenchmarkToOne(b *testing.B) {
 		check(b, "author of the last post", int(last.Author.ID), int(last.AuthorID))
 	}
 	bench(b, "join/batchorm", ok, func(ctx context.Context) ([]Post, error) {
-		return orm.Query[Post](db).Join("Author").All(ctx)
+		return orm.Query[Post](db).InnerJoin("Author").All(ctx)
 	})
 	bench(b, "join/pgx", ok, func(ctx context.Context) ([]Post, error) {
 		return twinJoin(ctx, p)
+	})
+	bench(b, "join_left/batchorm", ok, func(ctx context.Context) ([]Post, error) {
+		return orm.Query[Post](db).Join("Author").All(ctx)
+	})
+	bench(b, "join_left/pgx", ok, func(ctx context.Context) ([]Post, error) {
+		return twinLeftJoin(ctx, p)
 	})
 	bench(b, "preload/batchorm", ok, func(ctx context.Context) ([]Post, error) {
 		return orm.Query[Post](db).Preload("Author").All(ctx)
@@ -185,7 +260,7 @@ func BenchmarkToOne(b *testing.B) {
 		return twinPostsThenAuthors(ctx, p, benchAllPostsSQL)
 	})
 	bench(b, "naive_1000posts", nil, func(ctx context.Context) ([]Post, error) {
-		posts, err := twinPostList(ctx, p, benchPagePosts)
+		posts, err := twinPostList(ctx, p, benchPagePosts, 1000)
 		if err != nil {
 			return nil, err
 		}
@@ -212,14 +287,14 @@ func BenchmarkPreload_PostsTags(b *testing.B) {
 		return orm.Query[Post](db).OrderBy("id").Limit(1000).Preload("Tags").All(ctx)
 	})
 	bench(b, "pgx", ok, func(ctx context.Context) ([]Post, error) {
-		posts, err := twinPostList(ctx, p, benchPagePosts)
+		posts, err := twinPostList(ctx, p, benchPagePosts, 1000)
 		if err != nil {
 			return nil, err
 		}
 		return posts, twinTags(ctx, p, ptrs(posts))
 	})
 	bench(b, "naive", ok, func(ctx context.Context) ([]Post, error) {
-		posts, err := twinPostList(ctx, p, benchPagePosts)
+		posts, err := twinPostList(ctx, p, benchPagePosts, 1000)
 		if err != nil {
 			return nil, err
 		}
@@ -274,16 +349,6 @@ func BenchmarkPreload_Limit(b *testing.B) {
 	})
 }
 
-// twinLimited loads the users, then their limited posts with sql (keys, limit), whose
-// rows come grouped by author.
-func twinLimited(ctx context.Context, p *pgxpool.Pool, sql string) ([]User, error) {
-	users, err := twinUsers(ctx, p, benchUsersSQL)
-	if err != nil {
-		return nil, err
-	}
-	return users, twinPostsGrouped(ctx, p, users, sql, limitN)
-}
-
 // BenchmarkNewPlan measures validating and rendering a three-level plan, in memory.
 func BenchmarkNewPlan(b *testing.B) {
 	m := mustModel[User](b)
@@ -294,229 +359,4 @@ func BenchmarkNewPlan(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// The hand-written pgx twins. They scan with helper_test.go's scanners (scanUser,
-// scanPost, scanComment), which share nothing with the loader either.
-
-func scanTagPtr(r pgx.CollectableRow) (*Tag, error) {
-	t := &Tag{}
-	err := r.Scan(&t.ID, &t.Name)
-	return t, err
-}
-
-func twinUsers(ctx context.Context, p *pgxpool.Pool, sql string) ([]User, error) {
-	rows, _ := p.Query(ctx, sql)
-	return pgx.CollectRows(rows, scanUser)
-}
-
-func twinPostList(ctx context.Context, p *pgxpool.Pool, sql string) ([]Post, error) {
-	rows, _ := p.Query(ctx, sql)
-	return pgx.CollectRows(rows, scanPost)
-}
-
-// twinPosts loads the users' posts with one ANY statement ordered by author.
-func twinPosts(ctx context.Context, p *pgxpool.Pool, users []User) error {
-	return twinPostsGrouped(ctx, p, users, benchPostsSQL)
-}
-
-// twinPostsGrouped sends sql once, with the users' ids as $1 and args after them, and
-// hands each user (every one gets an empty, non-nil Posts first) a sub-slice of the one
-// array of posts, whose rows come grouped by author.
-func twinPostsGrouped(ctx context.Context, p *pgxpool.Pool, users []User, sql string, args ...any) error {
-	ids := make([]int64, len(users))
-	idx := make(map[int64]int, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-		idx[u.ID] = i
-		users[i].Posts = []Post{}
-	}
-	rows, _ := p.Query(ctx, sql, keyThen(ids, args)...)
-	posts, err := pgx.CollectRows(rows, scanPost)
-	if err != nil {
-		return err
-	}
-	groupByKey(posts, func(p *Post) int64 { return p.AuthorID }, func(k int64, ps []Post) {
-		users[idx[k]].Posts = ps
-	})
-	return nil
-}
-
-// naivePostsEach sends sql once per user, with the user's id as $1 and args after it,
-// and puts the rows in the user's Posts.
-func naivePostsEach(ctx context.Context, p *pgxpool.Pool, users []User, sql string, args ...any) error {
-	for i := range users {
-		rows, _ := p.Query(ctx, sql, keyThen(users[i].ID, args)...)
-		var err error
-		if users[i].Posts, err = pgx.CollectRows(rows, scanPost); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// keyThen returns the arguments key, args..., in one allocation, as a literal argument
-// list would be.
-func keyThen(key any, args []any) []any {
-	return append(append(make([]any, 0, 1+len(args)), key), args...)
-}
-
-// groupByKey calls set once per run of equal keys in rows (sorted by key).
-func groupByKey[T any](rows []T, key func(*T) int64, set func(int64, []T)) {
-	start := 0
-	for i := 1; i <= len(rows); i++ {
-		if i == len(rows) || key(&rows[i]) != key(&rows[start]) {
-			set(key(&rows[start]), rows[start:i:i])
-			start = i
-		}
-	}
-}
-
-func twinComments(rows pgx.Rows, posts []*Post) error {
-	idx := make(map[int64]*Post, len(posts))
-	for _, p := range posts {
-		idx[p.ID] = p
-		p.Comments = []Comment{}
-	}
-	comments, err := pgx.CollectRows(rows, scanComment)
-	if err != nil {
-		return err
-	}
-	groupByKey(comments, func(c *Comment) int64 { return c.PostID }, func(k int64, cs []Comment) {
-		idx[k].Comments = cs
-	})
-	return nil
-}
-
-func twinTagRows(rows pgx.Rows, posts []*Post) error {
-	idx := make(map[int64]*Post, len(posts))
-	for _, p := range posts {
-		idx[p.ID] = p
-		p.Tags = []*Tag{}
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var postID int64
-		t := &Tag{}
-		if err := rows.Scan(&postID, &t.ID, &t.Name); err != nil {
-			return err
-		}
-		p := idx[postID]
-		p.Tags = append(p.Tags, t)
-	}
-	return rows.Err()
-}
-
-func twinTags(ctx context.Context, p *pgxpool.Pool, posts []*Post) error {
-	ids := make([]int64, len(posts))
-	for i, post := range posts {
-		ids[i] = post.ID
-	}
-	rows, _ := p.Query(ctx, benchTagsSQL, ids)
-	return twinTagRows(rows, posts)
-}
-
-// twinNested sends users, posts, then comments and tags: one after another, or the last
-// two in one batch.
-func twinNested(ctx context.Context, p *pgxpool.Pool, pipelined bool) ([]User, error) {
-	users, err := twinUsers(ctx, p, benchUsersSQL)
-	if err != nil {
-		return nil, err
-	}
-	if err := twinPosts(ctx, p, users); err != nil {
-		return nil, err
-	}
-	var posts []*Post
-	var ids []int64
-	for i := range users {
-		for j := range users[i].Posts {
-			posts = append(posts, &users[i].Posts[j])
-			ids = append(ids, users[i].Posts[j].ID)
-		}
-	}
-	if pipelined {
-		batch := &pgx.Batch{}
-		batch.Queue(benchCommentsSQL, ids)
-		batch.Queue(benchTagsSQL, ids)
-		br := p.SendBatch(ctx, batch)
-		rows, _ := br.Query()
-		if err := twinComments(rows, posts); err != nil {
-			_ = br.Close()
-			return nil, err
-		}
-		rows, _ = br.Query()
-		if err := twinTagRows(rows, posts); err != nil {
-			_ = br.Close()
-			return nil, err
-		}
-		if err := br.Close(); err != nil {
-			return nil, err
-		}
-	} else {
-		rows, _ := p.Query(ctx, benchCommentsSQL, ids)
-		if err := twinComments(rows, posts); err != nil {
-			return nil, err
-		}
-		rows, _ = p.Query(ctx, benchTagsSQL, ids)
-		if err := twinTagRows(rows, posts); err != nil {
-			return nil, err
-		}
-	}
-	return users, nil
-}
-
-// twinJoin scans the LEFT JOIN into nullable holders and builds the author when its
-// key is not NULL.
-func twinJoin(ctx context.Context, p *pgxpool.Pool) ([]Post, error) {
-	rows, _ := p.Query(ctx, benchJoinSQL)
-	defer rows.Close()
-	var posts []Post
-	var (
-		aID        pgtype.Int8
-		aName      pgtype.Text
-		aManagerID *int64
-		aCreatedAt pgtype.Timestamptz
-	)
-	for rows.Next() {
-		var post Post
-		if err := rows.Scan(&post.ID, &post.AuthorID, &post.EditorID, &post.Title, &post.Score, &post.Published, &post.CreatedAt,
-			&aID, &aName, &aManagerID, &aCreatedAt); err != nil {
-			return nil, err
-		}
-		if aID.Valid {
-			post.Author = &User{ID: aID.Int64, Name: aName.String, ManagerID: aManagerID, CreatedAt: aCreatedAt.Time}
-		}
-		posts = append(posts, post)
-	}
-	return posts, rows.Err()
-}
-
-// twinPostsThenAuthors loads the posts, then their distinct authors with one ANY
-// statement; posts of one author share the author struct.
-func twinPostsThenAuthors(ctx context.Context, p *pgxpool.Pool, sql string) ([]Post, error) {
-	posts, err := twinPostList(ctx, p, sql)
-	if err != nil {
-		return nil, err
-	}
-	seen := make(map[int64]struct{}, len(posts))
-	var ids []int64
-	for _, post := range posts {
-		if _, ok := seen[post.AuthorID]; !ok {
-			seen[post.AuthorID] = struct{}{}
-			ids = append(ids, post.AuthorID)
-		}
-	}
-	rows, _ := p.Query(ctx, benchAuthorsSQL, ids)
-	authors, err := pgx.CollectRows(rows, scanUser)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[int64]*User, len(authors))
-	for i := range authors {
-		byID[authors[i].ID] = &authors[i]
-	}
-	for i := range posts {
-		posts[i].Author = byID[posts[i].AuthorID]
-	}
-	return posts, nil
 }

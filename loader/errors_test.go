@@ -12,6 +12,7 @@ import (
 	"github.com/batchorm/batchorm/internal/model"
 	"github.com/batchorm/batchorm/internal/rowtest"
 	"github.com/batchorm/batchorm/loader"
+	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
 )
 
@@ -145,80 +146,109 @@ func TestPreload_badModel(t *testing.T) {
 	})
 }
 
-func TestNewPlan_badOptions(t *testing.T) {
+// TestPreloadWith_badOptions: every mistake in a spec is found before the querier is
+// even looked at (here nil), so before any statement could be sent.
+func TestPreloadWith_badOptions(t *testing.T) {
 	t.Parallel()
-	users, posts := mustModel[User](t), mustModel[Post](t)
+	ctx := testCtx(t)
+	const postCols = "(columns: id, author_id, editor_id, title, score, published, created_at)"
 	tests := map[string]struct {
-		model *model.Model
-		specs []loader.Spec
-		err   string
+		preload func() error
+		err     string
 	}{
 		"limit on a to-one relation": {
-			model: posts, specs: []loader.Spec{loader.Path("Author", loader.Limit(1))},
-			err: `loader: Path("Author"): Limit: belongs-to relation Author loads at most one row per parent; Limit is for has-many and many-to-many`,
+			preload: posts(loader.Path("Author", loader.Limit(1))),
+			err:     `loader: Path("Author"): Limit: belongs-to relation Author loads at most one row per parent; Limit is for has-many and many-to-many`,
 		},
 		"non-positive limit": {
-			model: users, specs: []loader.Spec{loader.Path("Posts", loader.Limit(0))},
-			err: `loader: Path("Posts"): Limit: must be positive, got 0`,
+			preload: users(loader.Path("Posts", loader.Limit(0))),
+			err:     `loader: Path("Posts"): Limit: must be positive, got 0`,
 		},
 		"unknown order column": {
-			model: users, specs: []loader.Spec{loader.Path("Posts", loader.OrderBy("-nope"))},
-			err: `loader: Path("Posts"): OrderBy: unknown column: unknown column "nope" on model loader_test.Post (columns: id, author_id, editor_id, title, score, published, created_at)`,
+			preload: users(loader.Path("Posts", loader.OrderBy("-nope"))),
+			err:     `loader: Path("Posts"): OrderBy: unknown column: unknown column "nope" on model loader_test.Post ` + postCols,
 		},
 		"malformed order key": {
-			model: users, specs: []loader.Spec{loader.Path("Posts", loader.OrderBy("title sideways"))},
-			err: `loader: Path("Posts"): OrderBy: "title sideways": direction must be ASC or DESC`,
+			preload: users(loader.Path("Posts", loader.OrderBy("title sideways"))),
+			err:     `loader: Path("Posts"): OrderBy: "title sideways": direction must be ASC or DESC`,
 		},
 		"unknown column": {
-			model: users, specs: []loader.Spec{loader.Path("Posts", loader.Columns("titel"))},
-			err: `loader: Path("Posts"): Columns: unknown column: unknown column "titel" on model loader_test.Post (columns: id, author_id, editor_id, title, score, published, created_at)`,
+			preload: users(loader.Path("Posts", loader.Columns("titel"))),
+			err:     `loader: Path("Posts"): Columns: unknown column: unknown column "titel" on model loader_test.Post ` + postCols,
 		},
 		"different options for one path": {
-			model: users, specs: []loader.Spec{loader.Path("Posts", loader.Limit(2)), loader.Path("Posts", loader.Limit(3))},
-			err: `loader: Path("Posts"): Path: two specs give different options to the same path; give them once`,
+			preload: users(loader.Path("Posts", loader.Limit(2)), loader.Path("Posts", loader.Limit(3))),
+			err:     `loader: Path("Posts"): Path: two specs give different options to the same path; give them once`,
+		},
+		"different conditions for one path": {
+			preload: users(loader.Path("Posts", loader.Where(orm.Eq{"score": 1})), loader.Path("Posts", loader.Where(orm.Eq{"score": 2}))),
+			err:     `loader: Path("Posts"): Path: two specs give different options to the same path; give them once`,
 		},
 		"unsupported condition type": {
-			model: users, specs: []loader.Spec{loader.Path("Posts", loader.Where(42))},
-			err: `loader: Path("Posts"): Where: unsupported condition type int`,
+			preload: users(loader.Path("Posts", loader.Where(42))),
+			err:     `loader: Path("Posts"): Where: unsupported condition type int (want a SQL string, an orm condition or a squirrel Sqlizer)`,
 		},
-		"condition that does not render": {
-			model: users, specs: []loader.Spec{loader.Path("Posts", loader.Where(sq.Or{}))},
-			err: ``,
+		"unknown column in an orm condition": {
+			preload: users(loader.Path("Posts", loader.Where(orm.Or{orm.Eq{"score": 1}, orm.Gt{"scor": 2}}))),
+			err:     `loader: Path("Posts"): Where: part 1: unknown column "scor" on model loader_test.Post ` + postCols,
+		},
+		"empty orm condition": {
+			preload: users(loader.Path("Posts", loader.Where(orm.Eq{}))),
+			err:     `loader: Path("Posts"): Where: empty = condition`,
+		},
+		"'?' and args that do not match": {
+			preload: users(loader.Path("Posts", loader.Where("score > ? AND score < ?", 1))),
+			err:     `loader: Path("Posts"): Where: 2 '?' placeholders or more for 1 args (write a literal '?' as '??')`,
+		},
+		"empty condition": {
+			preload: users(loader.Path("Posts", loader.Where(" "))),
+			err:     `loader: Path("Posts"): Where: empty condition`,
 		},
 		"nil option": {
-			model: users, specs: []loader.Spec{loader.Path("Posts", nil)},
-			err: `loader: Path("Posts"): nil Option`,
+			preload: users(loader.Path("Posts", nil)),
+			err:     `loader: Path("Posts"): nil Option`,
+		},
+		"valid specs reach the querier": {
+			preload: users(loader.Path("Posts", loader.Where(sq.Or{})), loader.Path("Posts", loader.Where(sq.Or{})), loader.Path("Posts.Tags")),
+			err:     `loader: nil Querier`,
 		},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := loader.NewPlan(tt.model, tt.specs...)
-			if tt.err == "" {
-				if err != nil {
-					t.Fatalf("want no error, got %v", err)
-				}
-				return
-			}
-			if err == nil || err.Error() != tt.err {
+			if err := tt.preload(); err == nil || err.Error() != tt.err {
 				t.Fatalf("want %q, got %v", tt.err, err)
 			}
 		})
 	}
-	t.Run("same options twice are merged", func(t *testing.T) {
-		p, err := loader.NewPlan(users, loader.Path("Posts", loader.Limit(2)), loader.Path("Posts", loader.Limit(2)), loader.Path("Posts.Tags"))
-		if err != nil || len(p.Statements()) != 2 {
-			t.Fatalf("want 2 statements, got %v", err)
-		}
-	})
 	t.Run("unknown column is a ColumnError", func(t *testing.T) {
-		_, err := loader.NewPlan(users, loader.Path("Posts", loader.Columns("titel")))
-		var ce *loader.ColumnError
-		var oe *loader.OptionError
-		if !errors.As(err, &ce) || !errors.As(err, &oe) || ce.Name != "titel" || oe.Option != "Columns" {
-			t.Fatalf("want an OptionError wrapping a ColumnError, got %v", err)
+		for _, opt := range []loader.Option{loader.Columns("titel"), loader.Where(orm.Eq{"titel": 1})} {
+			err := loader.PreloadWith(ctx, nil, []User{{ID: 1}}, loader.Path("Posts", opt))
+			var ce *loader.ColumnError
+			var oe *loader.OptionError
+			if !errors.As(err, &ce) || !errors.As(err, &oe) || ce.Name != "titel" || oe.Path != "Posts" {
+				t.Fatalf("want an OptionError wrapping a ColumnError, got %v", err)
+			}
 		}
 	})
+}
+
+// users and posts return a PreloadWith of specs on one parent, with a nil querier.
+func users(specs ...loader.Spec) func() error {
+	return func() error { return loader.PreloadWith(context.Background(), nil, []User{{ID: 1}}, specs...) }
+}
+
+func posts(specs ...loader.Spec) func() error {
+	return func() error { return loader.PreloadWith(context.Background(), nil, []Post{{ID: 1}}, specs...) }
+}
+
+func TestNewPlan_sameOptionsTwiceAreMerged(t *testing.T) {
+	t.Parallel()
+	p, err := loader.NewPlan(mustModel[User](t), loader.Path("Posts", loader.Limit(2), loader.Where(orm.Eq{"score": 1})),
+		loader.Path("Posts", loader.Limit(2), loader.Where(orm.Eq{"score": 1})), loader.Path("Posts.Tags"))
+	if err != nil || len(p.Statements()) != 2 {
+		t.Fatalf("want 2 statements, got %v", err)
+	}
 }
 
 func TestPlan_Load_badParents(t *testing.T) {
@@ -239,12 +269,12 @@ func TestPlan_Load_badParents(t *testing.T) {
 	} {
 		ormtest.AssertCounts(t, ctx, ormtest.Counts{}, func(ctx context.Context) {
 			err := p.Load(ctx, db, parents)
-			if err == nil || !strings.HasPrefix(err.Error(), "loader: parents must be []loader_test.User, []*loader_test.User, *[]loader_test.User or *loader_test.User, got ") {
+			if err == nil || !strings.HasPrefix(err.Error(), "parents must be []loader_test.User, []*loader_test.User, *[]loader_test.User or *loader_test.User, got ") {
 				t.Errorf("%s: want a parents error, got %v", name, err)
 			}
 		})
 	}
-	if err := p.Load(ctx, nil, []User{{ID: 1}}); err == nil || err.Error() != "loader: Load: nil Querier" {
+	if err := p.Load(ctx, nil, []User{{ID: 1}}); err == nil || err.Error() != "nil Querier" {
 		t.Errorf("want nil Querier error, got %v", err)
 	}
 }
@@ -259,15 +289,15 @@ func TestJoinPlan_badPath(t *testing.T) {
 	}{
 		"to-many says to preload": {
 			model: users, path: "Posts",
-			err: `loader: cannot join has-many relation "Posts" in path "Posts" on model loader_test.User (relations: Edited, Manager, Posts, Profile, Reports): load it with Preload("Posts") instead`,
+			err: `cannot join has-many relation "Posts" in path "Posts" on model loader_test.User (relations: Edited, Manager, Posts, Profile, Reports): load it with Preload("Posts") instead`,
 		},
 		"nested many-to-many says to preload the path": {
 			model: posts, path: "Author.Posts",
-			err: `loader: cannot join has-many relation "Posts" in path "Author.Posts" on model loader_test.User (relations: Edited, Manager, Posts, Profile, Reports): load it with Preload("Author.Posts") instead`,
+			err: `cannot join has-many relation "Posts" in path "Author.Posts" on model loader_test.User (relations: Edited, Manager, Posts, Profile, Reports): load it with Preload("Author.Posts") instead`,
 		},
 		"unknown relation": {
 			model: posts, path: "Auther",
-			err: `loader: unknown relation "Auther" in path "Auther" on model loader_test.Post (relations: Author, Comments, Editor, Tags)`,
+			err: `unknown relation "Auther" in path "Auther" on model loader_test.Post (relations: Author, Comments, Editor, Tags)`,
 		},
 	}
 	for name, tt := range tests {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/batchorm/batchorm/internal/model"
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
@@ -98,43 +97,35 @@ func ExamplePath() {
 	// cy:
 }
 
-// ExamplePlan_Statements shows the SQL of a plan without a database.
-func ExamplePlan_Statements() {
-	m := exampleModel[User]()
-	plan, err := loader.NewPlan(m, loader.Path("Posts", loader.Columns("title")), loader.Path("Posts.Tags"))
+// ExampleWhere filters preloaded children with the condition language of orm's
+// Where: field or column names of the related model, checked before any statement is
+// sent, and values sent as bound parameters.
+func ExampleWhere() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db, drop, err := ormtest.Open(ctx, ormtest.Schema(schemaDDL), ormtest.Schema(exampleData))
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, st := range plan.Statements() {
-		fmt.Printf("%d %s: %s\n", st.Depth, st.Path, st.SQL)
+	defer drop()
+
+	users, err := orm.Query[User](db).OrderBy("id").
+		PreloadWith(loader.Path("Posts",
+			loader.Where(orm.Eq{"EditorID": nil}),
+			loader.Where(orm.Or{orm.Eq{"score": 3}, orm.Gt{"score": 5}}))).
+		All(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, u := range users {
+		fmt.Print(u.Name, ":")
+		for _, p := range u.Posts {
+			fmt.Printf(" %s(%d)", p.Title, p.Score)
+		}
+		fmt.Println()
 	}
 	// Output:
-	// 1 Posts: SELECT "posts"."id", "posts"."author_id", "posts"."title" FROM "posts" WHERE "posts"."author_id" = ANY($1) ORDER BY "posts"."author_id", "posts"."id"
-	// 2 Posts.Tags: SELECT "post_tags"."post_id", "tags"."id", "tags"."name" FROM "tags" JOIN "post_tags" ON "post_tags"."tag_id" = "tags"."id" WHERE "post_tags"."post_id" = ANY($1) ORDER BY "post_tags"."post_id", "tags"."id"
-}
-
-// ExampleNewJoinPlan shows what orm's Join renders: the FROM clause and the joined
-// columns, each relation aliased by its path.
-func ExampleNewJoinPlan() {
-	plan, err := loader.NewJoinPlan(exampleModel[Post](), loader.JoinSpec{Path: "Author.Profile"}, loader.JoinSpec{Path: "Editor", Inner: true})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(plan.From())
-	col, _ := plan.Column("Author.Profile.bio")
-	fmt.Println(col)
-	_, err = loader.NewJoinPlan(exampleModel[User](), loader.JoinSpec{Path: "Posts"})
-	fmt.Println(err)
-	// Output:
-	// "posts" LEFT JOIN "users" AS "Author" ON "Author"."id" = "posts"."author_id" LEFT JOIN "profiles" AS "Author.Profile" ON "Author.Profile"."user_id" = "Author"."id" INNER JOIN "users" AS "Editor" ON "Editor"."id" = "posts"."editor_id"
-	// "Author.Profile"."bio"
-	// loader: cannot join has-many relation "Posts" in path "Posts" on model loader_test.User (relations: Edited, Manager, Posts, Profile, Reports): load it with Preload("Posts") instead
-}
-
-func exampleModel[T any]() *model.Model {
-	m, err := model.Of[T]()
-	if err != nil {
-		log.Fatal(err)
-	}
-	return m
+	// ann: hello(3) again(7)
+	// bob:
+	// cy:
 }

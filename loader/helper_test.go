@@ -14,7 +14,7 @@ import (
 
 // schemaDDL covers every relation shape: self references, two relations to one table,
 // nullable foreign keys, a many-to-many link table, uuid and text keys, and composite
-// keys (identity, foreign key and link table).
+// keys (identity, foreign key and link table), and a float8 primary key.
 const schemaDDL = `
 CREATE TABLE users (
 	id         bigserial PRIMARY KEY,
@@ -90,6 +90,14 @@ CREATE TABLE order_lines (
 CREATE TABLE products (
 	id   bigserial PRIMARY KEY,
 	name text NOT NULL
+);
+CREATE TABLE sensors (
+	id bigserial PRIMARY KEY
+);
+CREATE TABLE readings (
+	at        float8 PRIMARY KEY,
+	sensor_id bigint NOT NULL REFERENCES sensors(id),
+	value     float8 NOT NULL
 );
 CREATE TABLE order_products (
 	region       text NOT NULL,
@@ -253,6 +261,19 @@ type OrderLine struct {
 type Product struct {
 	ID   int64
 	Name string
+}
+
+// Sensor's readings have a float8 primary key, which has no order in Go here: their
+// statement keeps its ORDER BY.
+type Sensor struct {
+	ID       int64
+	Readings []Reading `orm:"has-many"`
+}
+
+type Reading struct {
+	At       float64 `orm:"pk"`
+	SensorID int64
+	Value    float64
 }
 
 // newDB returns a database holding the schema and the random data.

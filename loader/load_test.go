@@ -228,4 +228,20 @@ func TestJoin_matchesPreload(t *testing.T) {
 		}
 	})
 	rowtest.RequireEqual(t, want, got)
+
+	t.Run("INNER JOIN, with a LEFT JOIN below it", func(t *testing.T) {
+		want := rowtest.MustQuery(t, ctx, db, scanPost, "SELECT "+postCols+" FROM posts WHERE editor_id IS NOT NULL ORDER BY id")
+		if err := loader.Preload(ctx, db, want, "Editor.Manager", "Author"); err != nil {
+			t.Fatal(err)
+		}
+		var got []Post
+		ormtest.AssertCounts(t, ctx, one(1), func(ctx context.Context) {
+			var err error
+			got, err = orm.Query[Post](db).InnerJoin("Editor").Join("Editor.Manager", "Author").OrderBy("id").All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+		rowtest.RequireEqual(t, want, got)
+	})
 }

@@ -213,6 +213,24 @@ func TestPreload_matchesNaiveLoop_users(t *testing.T) {
 			}
 		},
 	}, {
+		name: "where with orm conditions: Eq with nil, an Or of Eq and Gt, names checked against the related model",
+		specs: []loader.Spec{
+			loader.Path("Posts", loader.Where(orm.Eq{"editor_id": nil}), loader.Where(orm.Or{orm.Eq{"Score": 3}, orm.Gt{"score": 15}})),
+			loader.Path("Posts.Tags", loader.Where(orm.Lte{"id": 10}), loader.Where(orm.NotEq{"name": []string(nil)})),
+		},
+		want: counts(2, 2),
+		naive: func(t testing.TB, ctx context.Context, db *orm.DB, us []User) {
+			for i := range us {
+				us[i].Posts = rowtest.MustQuery(t, ctx, db, scanPost,
+					"SELECT "+postCols+" FROM posts WHERE author_id = $1 AND editor_id IS NULL AND (score = 3 OR score > 15) ORDER BY id", us[i].ID)
+				for j := range us[i].Posts {
+					p := &us[i].Posts[j]
+					p.Tags = ptrs(rowtest.MustQuery(t, ctx, db, scanTag,
+						"SELECT t.id, t.name FROM tags t JOIN post_tags pt ON pt.tag_id = t.id WHERE pt.post_id = $1 AND t.id <= 10 ORDER BY t.id", p.ID))
+				}
+			}
+		},
+	}, {
 		name:    "per-parent limit with every parent twice: children are not duplicated",
 		parents: "SELECT " + userCols + " FROM users CROSS JOIN generate_series(1, 2) ORDER BY id DESC LIMIT $1",
 		specs: []loader.Spec{

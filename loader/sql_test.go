@@ -4,8 +4,11 @@ import (
 	"reflect"
 	"testing"
 
+	sq "github.com/Masterminds/squirrel"
+
 	"github.com/batchorm/batchorm/internal/model"
 	"github.com/batchorm/batchorm/loader"
+	"github.com/batchorm/batchorm/orm"
 )
 
 const (
@@ -25,7 +28,7 @@ func mustModel[T any](t testing.TB) *model.Model {
 func TestPlan_Statements(t *testing.T) {
 	t.Parallel()
 	users, posts, orders := mustModel[User](t), mustModel[Post](t), mustModel[Order](t)
-	orgs, countries := mustModel[Org](t), mustModel[Country](t)
+	orgs, countries, sensors := mustModel[Org](t), mustModel[Country](t), mustModel[Sensor](t)
 	tests := map[string]struct {
 		model *model.Model
 		specs []loader.Spec
@@ -41,25 +44,52 @@ func TestPlan_Statements(t *testing.T) {
 			want: []loader.Statement{{Path: "Author", Depth: 1, KeyParams: 1, Args: []any{nil},
 				SQL: `SELECT ` + usersList + ` FROM "users" WHERE "users"."id" = ANY($1) ORDER BY "users"."name", "users"."id"`}},
 		},
-		"has-one: ordered by primary key, the first row wins": {
+		"has-one: no ORDER BY, the lowest primary key is picked in memory": {
 			model: users, specs: specs("Profile"),
 			want: []loader.Statement{{Path: "Profile", Depth: 1, KeyParams: 1, Args: []any{nil},
-				SQL: `SELECT "profiles"."id", "profiles"."user_id", "profiles"."bio" FROM "profiles" WHERE "profiles"."user_id" = ANY($1) ORDER BY "profiles"."id"`}},
+				SQL: `SELECT "profiles"."id", "profiles"."user_id", "profiles"."bio" FROM "profiles" WHERE "profiles"."user_id" = ANY($1)`}},
 		},
-		"has-many: grouped by the foreign key, then primary key": {
+		"has-one with an order: sorted on the server, the first row wins": {
+			model: users, specs: []loader.Spec{loader.Path("Profile", loader.OrderBy("-bio"))},
+			want: []loader.Statement{{Path: "Profile", Depth: 1, KeyParams: 1, Args: []any{nil},
+				SQL: `SELECT "profiles"."id", "profiles"."user_id", "profiles"."bio" FROM "profiles" WHERE "profiles"."user_id" = ANY($1) ORDER BY "profiles"."bio" DESC, "profiles"."id"`}},
+		},
+		"has-many: no ORDER BY, put in primary-key order in memory": {
 			model: users, specs: specs("Posts"),
 			want: []loader.Statement{{Path: "Posts", Depth: 1, KeyParams: 1, Args: []any{nil},
-				SQL: `SELECT ` + postsList + ` FROM "posts" WHERE "posts"."author_id" = ANY($1) ORDER BY "posts"."author_id", "posts"."id"`}},
+				SQL: `SELECT ` + postsList + ` FROM "posts" WHERE "posts"."author_id" = ANY($1)`}},
+		},
+		"has-many with an order: grouped by the foreign key on the server, then the order and the primary key": {
+			model: users, specs: []loader.Spec{loader.Path("Posts", loader.OrderBy("-created_at"))},
+			want: []loader.Statement{{Path: "Posts", Depth: 1, KeyParams: 1, Args: []any{nil},
+				SQL: `SELECT ` + postsList + ` FROM "posts" WHERE "posts"."author_id" = ANY($1) ORDER BY "posts"."author_id", "posts"."created_at" DESC, "posts"."id"`}},
+		},
+		"has-many whose primary key has no order in Go: grouped and sorted on the server": {
+			model: sensors, specs: specs("Readings"),
+			want: []loader.Statement{{Path: "Readings", Depth: 1, KeyParams: 1, Args: []any{nil},
+				SQL: `SELECT "readings"."at", "readings"."sensor_id", "readings"."value" FROM "readings" WHERE "readings"."sensor_id" = ANY($1) ORDER BY "readings"."sensor_id", "readings"."at"`}},
 		},
 		"many-to-many: one statement joining the link table": {
 			model: posts, specs: specs("Tags"),
 			want: []loader.Statement{{Path: "Tags", Depth: 1, KeyParams: 1, Args: []any{nil},
-				SQL: `SELECT "post_tags"."post_id", "tags"."id", "tags"."name" FROM "tags" JOIN "post_tags" ON "post_tags"."tag_id" = "tags"."id" WHERE "post_tags"."post_id" = ANY($1) ORDER BY "post_tags"."post_id", "tags"."id"`}},
+				SQL: `SELECT "post_tags"."post_id", "tags"."id", "tags"."name" FROM "tags" JOIN "post_tags" ON "post_tags"."tag_id" = "tags"."id" WHERE "post_tags"."post_id" = ANY($1)`}},
 		},
 		"where with args and columns": {
 			model: posts, specs: []loader.Spec{loader.Path("Comments", loader.Where("score > ?", 3), loader.Columns("body"))},
 			want: []loader.Statement{{Path: "Comments", Depth: 1, KeyParams: 1, Args: []any{nil, 3},
-				SQL: `SELECT "comments"."id", "comments"."post_id", "comments"."body" FROM "comments" WHERE "comments"."post_id" = ANY($1) AND (score > $2) ORDER BY "comments"."post_id", "comments"."id"`}},
+				SQL: `SELECT "comments"."id", "comments"."post_id", "comments"."body" FROM "comments" WHERE "comments"."post_id" = ANY($1) AND (score > $2)`}},
+		},
+		"where with orm conditions: names resolved against the related model and qualified by its table": {
+			model: users, specs: []loader.Spec{loader.Path("Posts", loader.Where(orm.Eq{"EditorID": nil}), loader.Where(orm.Or{orm.Eq{"score": 3}, orm.Gt{"score": 15}}))},
+			want: []loader.Statement{{Path: "Posts", Depth: 1, KeyParams: 1, Args: []any{nil, 3, 15},
+				SQL: `SELECT ` + postsList + ` FROM "posts" WHERE "posts"."author_id" = ANY($1)` +
+					` AND (("posts"."editor_id" IS NULL) AND (("posts"."score" = $2) OR ("posts"."score" > $3)))`}},
+		},
+		"where with a squirrel Sqlizer and a list": {
+			model: posts, specs: []loader.Spec{loader.Path("Comments", loader.Where(sq.Eq{"published": true}), loader.Where(orm.Eq{"author_id": []int64{1, 2}}))},
+			want: []loader.Statement{{Path: "Comments", Depth: 1, KeyParams: 1, Args: []any{nil, true, []int64{1, 2}},
+				SQL: `SELECT "comments"."id", "comments"."post_id", "comments"."author_id", "comments"."body", "comments"."score" FROM "comments" WHERE "comments"."post_id" = ANY($1)` +
+					` AND ((published = $2) AND ("comments"."author_id" = ANY($3)))`}},
 		},
 		"per-parent limit: one LIMIT subquery per distinct key, joined LATERAL": {
 			model: users, specs: []loader.Spec{loader.Path("Posts", loader.OrderBy("-created_at"), loader.Limit(3))},
@@ -120,17 +150,17 @@ func TestPlan_Statements(t *testing.T) {
 		"composite keys: one typed array per column through unnest": {
 			model: orders, specs: specs("Lines", "Products"),
 			want: []loader.Statement{{Path: "Lines", Depth: 1, KeyParams: 2, Args: []any{nil, nil},
-				SQL: `SELECT "order_lines"."id", "order_lines"."region", "order_lines"."order_number", "order_lines"."item", "order_lines"."qty" FROM "order_lines" WHERE ("order_lines"."region", "order_lines"."order_number") IN (SELECT * FROM unnest($1::text[], $2::int8[])) ORDER BY "order_lines"."region", "order_lines"."order_number", "order_lines"."id"`,
+				SQL: `SELECT "order_lines"."id", "order_lines"."region", "order_lines"."order_number", "order_lines"."item", "order_lines"."qty" FROM "order_lines" WHERE ("order_lines"."region", "order_lines"."order_number") IN (SELECT * FROM unnest($1::text[], $2::int8[]))`,
 			}, {Path: "Products", Depth: 1, KeyParams: 2, Args: []any{nil, nil},
-				SQL: `SELECT "order_products"."region", "order_products"."order_number", "products"."id", "products"."name" FROM "products" JOIN "order_products" ON "order_products"."product_id" = "products"."id" WHERE ("order_products"."region", "order_products"."order_number") IN (SELECT * FROM unnest($1::text[], $2::int8[])) ORDER BY "order_products"."region", "order_products"."order_number", "products"."id"`,
+				SQL: `SELECT "order_products"."region", "order_products"."order_number", "products"."id", "products"."name" FROM "products" JOIN "order_products" ON "order_products"."product_id" = "products"."id" WHERE ("order_products"."region", "order_products"."order_number") IN (SELECT * FROM unnest($1::text[], $2::int8[]))`,
 			}},
 		},
 		"nested paths: columns keep the keys the children need": {
 			model: users, specs: []loader.Spec{loader.Path("Posts", loader.Columns("title")), loader.Path("Posts.Comments", loader.Columns("body")), loader.Path("Posts.Comments.Author")},
 			want: []loader.Statement{{Path: "Posts", Depth: 1, KeyParams: 1, Args: []any{nil},
-				SQL: `SELECT "posts"."id", "posts"."author_id", "posts"."title" FROM "posts" WHERE "posts"."author_id" = ANY($1) ORDER BY "posts"."author_id", "posts"."id"`,
+				SQL: `SELECT "posts"."id", "posts"."author_id", "posts"."title" FROM "posts" WHERE "posts"."author_id" = ANY($1)`,
 			}, {Path: "Posts.Comments", Depth: 2, KeyParams: 1, Args: []any{nil},
-				SQL: `SELECT "comments"."id", "comments"."post_id", "comments"."author_id", "comments"."body" FROM "comments" WHERE "comments"."post_id" = ANY($1) ORDER BY "comments"."post_id", "comments"."id"`,
+				SQL: `SELECT "comments"."id", "comments"."post_id", "comments"."author_id", "comments"."body" FROM "comments" WHERE "comments"."post_id" = ANY($1)`,
 			}, {Path: "Posts.Comments.Author", Depth: 3, KeyParams: 1, Args: []any{nil},
 				SQL: `SELECT ` + usersList + ` FROM "users" WHERE "users"."id" = ANY($1)`,
 			}},
@@ -226,10 +256,10 @@ func TestJoinPlan_Column(t *testing.T) {
 		"joined column by Go field": {name: "Author.CreatedAt", want: `"Author"."created_at"`},
 		"nested joined column":      {name: "Author.Profile.bio", want: `"Author.Profile"."bio"`},
 		"base column":               {name: "title", want: `"posts"."title"`},
-		"unknown joined column":     {name: "Author.nope", err: `loader: "Author.nope": unknown column "nope" on model loader_test.User (columns: id, name, manager_id, created_at)`},
-		"relation not joined":       {name: "Editor.name", err: `loader: "Editor.name" names relation "Editor", which is not joined (joined: Author, Author.Profile): add Join("Editor")`},
-		"not a relation":            {name: "Nope.name", err: `loader: unknown relation "Nope" in path "Nope" on model loader_test.Post (relations: Author, Comments, Editor, Tags)`},
-		"unknown base column":       {name: "nope", err: `loader: unknown column "nope" on model loader_test.Post (columns: id, author_id, editor_id, title, score, published, created_at)`},
+		"unknown joined column":     {name: "Author.nope", err: `"Author.nope": unknown column "nope" on model loader_test.User (columns: id, name, manager_id, created_at)`},
+		"relation not joined":       {name: "Editor.name", err: `"Editor.name" names relation "Editor", which is not joined (joined: Author, Author.Profile): add Join("Editor")`},
+		"not a relation":            {name: "Nope.name", err: `unknown relation "Nope" in path "Nope" on model loader_test.Post (relations: Author, Comments, Editor, Tags)`},
+		"unknown base column":       {name: "nope", err: `unknown column "nope" on model loader_test.Post (columns: id, author_id, editor_id, title, score, published, created_at)`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

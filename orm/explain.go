@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/scan"
 )
 
 // Plan is PostgreSQL's plan for one statement, parsed from EXPLAIN (FORMAT JSON).
@@ -223,16 +224,16 @@ ORDER BY i.relname`
 	if err != nil {
 		return nil, fmt.Errorf("orm: indexes of %s: %w", m.Table, err)
 	}
-	defer rows.Close()
 	var out []Index
-	for rows.Next() {
+	err = scan.Each(rows, func() error {
 		var ix Index
 		if err := rows.Scan(&ix.Name, &ix.Unique, &ix.Primary, &ix.Columns); err != nil {
-			return nil, fmt.Errorf("orm: indexes of %s: %w", m.Table, err)
+			return err
 		}
 		out = append(out, ix)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("orm: indexes of %s: %w", m.Table, err)
 	}
 	return out, nil

@@ -287,7 +287,7 @@ func TestSelect_Paginate_errors(t *testing.T) {
 		},
 		"unknown relation": {
 			q: q.Preload("Nope"), req: paginate.Request{},
-			want: `orm: Preload: loader: unknown relation "Nope"`,
+			want: `orm: Preload: unknown relation "Nope"`,
 		},
 	}
 	for name, tt := range tests {

@@ -6,9 +6,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/batchorm/batchorm/internal/join"
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/preload"
 	"github.com/batchorm/batchorm/internal/sqlw"
-	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/paginate"
 )
 
@@ -31,8 +32,8 @@ type Select[T any] struct {
 	limit    int64 // -1: none
 	offset   int64 // -1: none
 	cols     []string
-	joins    []loader.JoinSpec
-	preloads []loader.Spec
+	joins    []join.Spec
+	preloads []preload.Spec
 	keyset   *paginate.Plan // set by Paginate: the page's keyset condition
 }
 
@@ -131,8 +132,8 @@ type built struct {
 	sql  string
 	args []any
 	cols []*model.Column
-	join *loader.JoinPlan
-	plan *loader.Plan
+	join *join.Plan
+	plan *preload.Plan
 }
 
 // ToSQL renders the query without a database: its SQL (with $n placeholders) and args.
@@ -154,7 +155,7 @@ func (q Select[T]) build() (*built, error) {
 		return nil, err
 	}
 	if len(q.preloads) > 0 {
-		if b.plan, err = loader.NewPlan(q.m, q.preloads...); err != nil {
+		if b.plan, err = preload.For(q.m, q.preloads...); err != nil {
 			return nil, fmt.Errorf("orm: Preload: %w", err)
 		}
 	}
@@ -185,11 +186,11 @@ func (q Select[T]) build() (*built, error) {
 }
 
 // joinPlan returns the plan of q's joins, or nil without joins.
-func (q Select[T]) joinPlan() (*loader.JoinPlan, error) {
+func (q Select[T]) joinPlan() (*join.Plan, error) {
 	if len(q.joins) == 0 {
 		return nil, nil
 	}
-	jp, err := loader.NewJoinPlan(q.m, q.joins...)
+	jp, err := join.New(q.m, q.joins...)
 	if err != nil {
 		return nil, fmt.Errorf("orm: Join: %w", err)
 	}
@@ -219,14 +220,14 @@ func (q Select[T]) selectedColumns() ([]*model.Column, error) {
 		add(c)
 	}
 	if len(q.preloads) > 0 {
-		for _, c := range loader.KeyColumns(q.m, q.preloads...) {
+		for _, c := range preload.KeyColumns(q.m, q.preloads...) {
 			add(c)
 		}
 	}
 	return out, nil
 }
 
-func (q Select[T]) orderSQL(jp *loader.JoinPlan) ([]string, error) {
+func (q Select[T]) orderSQL(jp *join.Plan) ([]string, error) {
 	r := resolver{m: q.m, join: jp}
 	out := make([]string, 0, len(q.order))
 	for _, key := range q.order {
@@ -254,7 +255,7 @@ func columnPosition(cols []*model.Column) func(name string) int {
 // resolver turns field names into quoted, qualified column references.
 type resolver struct {
 	m    *model.Model
-	join *loader.JoinPlan
+	join *join.Plan
 }
 
 // Column implements sqlw.Resolver.

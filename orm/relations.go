@@ -3,6 +3,9 @@ package orm
 import (
 	"slices"
 
+	"github.com/batchorm/batchorm/internal/box"
+	"github.com/batchorm/batchorm/internal/join"
+	"github.com/batchorm/batchorm/internal/preload"
 	"github.com/batchorm/batchorm/loader"
 )
 
@@ -13,11 +16,11 @@ import (
 // against the model before any statement is sent; an unknown relation is a
 // [RelationError] listing the model's relations.
 func (q Select[T]) Preload(paths ...string) Select[T] {
-	specs := make([]loader.Spec, len(paths))
-	for i, p := range paths {
-		specs[i] = loader.Path(p)
+	q.preloads = slices.Grow(slices.Clip(q.preloads), len(paths))
+	for _, p := range paths {
+		q.preloads = append(q.preloads, preload.Spec{Path: p})
 	}
-	return q.PreloadWith(specs...)
+	return q
 }
 
 // PreloadWith is [Select.Preload] with conditions on the children, built with
@@ -25,7 +28,11 @@ func (q Select[T]) Preload(paths ...string) Select[T] {
 //
 //	orm.Query[User](db).PreloadWith(loader.Path("Posts", loader.OrderBy("-created_at"), loader.Limit(3)))
 func (q Select[T]) PreloadWith(specs ...loader.Spec) Select[T] {
-	q.preloads = append(slices.Clip(q.preloads), specs...)
+	q.preloads = slices.Grow(slices.Clip(q.preloads), len(specs))
+	for _, s := range specs {
+		ps, _ := box.Get[preload.Spec](s)
+		q.preloads = append(q.preloads, ps)
+	}
 	return q
 }
 
@@ -36,7 +43,7 @@ func (q Select[T]) PreloadWith(specs ...loader.Spec) Select[T] {
 // says to Preload it.
 func (q Select[T]) Join(paths ...string) Select[T] {
 	for _, p := range paths {
-		q.joins = append(slices.Clip(q.joins), loader.JoinSpec{Path: p})
+		q.joins = append(slices.Clip(q.joins), join.Spec{Path: p})
 	}
 	return q
 }
@@ -44,7 +51,7 @@ func (q Select[T]) Join(paths ...string) Select[T] {
 // InnerJoin is [Select.Join] with INNER JOIN: rows without the related row are left out.
 func (q Select[T]) InnerJoin(paths ...string) Select[T] {
 	for _, p := range paths {
-		q.joins = append(slices.Clip(q.joins), loader.JoinSpec{Path: p, Inner: true})
+		q.joins = append(slices.Clip(q.joins), join.Spec{Path: p, Inner: true})
 	}
 	return q
 }

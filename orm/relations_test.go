@@ -178,35 +178,35 @@ func TestSelect_relations_badInput(t *testing.T) {
 	}{
 		"join on a to-many relation says to preload it": {
 			query: func(ctx context.Context) error { _, err := orm.Query[Writer](db).Join("Articles").All(ctx); return err },
-			err:   `orm: Join: loader: cannot join has-many relation "Articles" in path "Articles" on model orm_test.Writer (relations: Articles, Bio, Mentor): load it with Preload("Articles") instead`,
+			err:   `orm: Join: cannot join has-many relation "Articles" in path "Articles" on model orm_test.Writer (relations: Articles, Bio, Mentor): load it with Preload("Articles") instead`,
 		},
 		"unknown preload lists the relations": {
 			query: func(ctx context.Context) error {
 				_, err := orm.Query[Writer](db).Preload("Articles.Remarkz").All(ctx)
 				return err
 			},
-			err: `orm: Preload: loader: unknown relation "Remarkz" in path "Articles.Remarkz" on model orm_test.Article (relations: Remarks, Reviewer, Writer)`,
+			err: `orm: Preload: unknown relation "Remarkz" in path "Articles.Remarkz" on model orm_test.Article (relations: Remarks, Reviewer, Writer)`,
 		},
 		"unknown join": {
 			query: func(ctx context.Context) error {
 				_, err := orm.Query[Article](db).InnerJoin("Writter").All(ctx)
 				return err
 			},
-			err: `orm: Join: loader: unknown relation "Writter" in path "Writter" on model orm_test.Article (relations: Remarks, Reviewer, Writer)`,
+			err: `orm: Join: unknown relation "Writter" in path "Writter" on model orm_test.Article (relations: Remarks, Reviewer, Writer)`,
 		},
 		"where on a relation that is not joined": {
 			query: func(ctx context.Context) error {
 				_, err := orm.Query[Article](db).Join("Writer").Where(orm.Eq{"Reviewer.name": "x"}).All(ctx)
 				return err
 			},
-			err: `orm: Where: loader: "Reviewer.name" names relation "Reviewer", which is not joined (joined: Writer): add Join("Reviewer")`,
+			err: `orm: Where: "Reviewer.name" names relation "Reviewer", which is not joined (joined: Writer): add Join("Reviewer")`,
 		},
 		"order on an unknown joined column": {
 			query: func(ctx context.Context) error {
 				_, err := orm.Query[Article](db).Join("Writer").OrderBy("Writer.age").All(ctx)
 				return err
 			},
-			err: `orm: OrderBy("Writer.age"): loader: "Writer.age": unknown column "age" on model orm_test.Writer (columns: id, name, mentor_id)`,
+			err: `orm: OrderBy("Writer.age"): "Writer.age": unknown column "age" on model orm_test.Writer (columns: id, name, mentor_id)`,
 		},
 	}
 	for name, tt := range tests {

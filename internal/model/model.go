@@ -62,12 +62,32 @@ type Column struct {
 	// Qualified is Quoted after the quoted table name: "users"."id".
 	Qualified string
 	Nullable  bool // the Go type can hold NULL (pointer, sql.Null*, pgtype, ...)
+
+	ptrType unsafe.Pointer // the type word of an interface holding *Type; nil: not set
+}
+
+// eface is the layout of an interface value without methods (any).
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+// setPtrType records the type word of *c.Type, which Ptr puts in the interfaces it
+// returns: scanning a row calls Ptr once per column, and going through reflect each
+// time costs more than the scan of a small column.
+func (c *Column) setPtrType() {
+	x := reflect.New(c.Type).Interface()
+	c.ptrType = (*eface)(unsafe.Pointer(&x)).typ
 }
 
 // Ptr returns a pointer to c's field in the struct at base, as an interface holding
 // *FieldType (no allocation).
 func (c *Column) Ptr(base unsafe.Pointer) any {
-	return reflect.NewAt(c.Type, unsafe.Add(base, c.Offset)).Interface()
+	if c.ptrType == nil {
+		return reflect.NewAt(c.Type, unsafe.Add(base, c.Offset)).Interface()
+	}
+	var x any
+	*(*eface)(unsafe.Pointer(&x)) = eface{typ: c.ptrType, data: unsafe.Add(base, c.Offset)}
+	return x
 }
 
 // Value returns the value of c's field in the struct at base.

@@ -143,6 +143,7 @@ func addColumn(m *Model, f reflect.StructField, c *Column) error {
 		return &TagError{Type: m.Name, Field: f.Name, Tag: fmt.Sprintf("`db:%q`", c.Name),
 			Reason: fmt.Sprintf("column %q is already mapped by field %s", c.Name, prev.Field)}
 	}
+	c.setPtrType()
 	m.Columns = append(m.Columns, c)
 	m.byName[c.Name] = c
 	if _, taken := m.byName[c.Field]; !taken {

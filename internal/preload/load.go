@@ -1,4 +1,4 @@
-package loader
+package preload
 
 import (
 	"context"
@@ -12,56 +12,21 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/scan"
 )
-
-// Preload loads the relations on paths ("Posts", "Posts.Comments.Author") into parents,
-// a slice of structs or of pointers to structs already in hand: a page, a cache
-// entry, the result of raw SQL. It sends one statement per relation edge, the edges of
-// one depth together in one round trip, so it costs as many round trips as the deepest
-// path has edges, whatever the number of parents. Paths are checked before any
-// statement is sent; an unknown relation is a [*RelationError] listing the model's
-// relations. Parents whose primary key is zero are an error ([ErrMissingKey]).
-//
-// Related rows are shared by parents with equal keys: ten posts by one author point to
-// one author struct.
-func Preload[T any](ctx context.Context, q Querier, parents []T, paths ...string) error {
-	specs := make([]Spec, len(paths))
-	for i, p := range paths {
-		specs[i] = Path(p)
-	}
-	return PreloadWith(ctx, q, parents, specs...)
-}
-
-// PreloadWith is [Preload] with conditions on the children of each path, built with
-// [Path]:
-//
-//	err := loader.PreloadWith(ctx, db, users,
-//		loader.Path("Posts", loader.OrderBy("-created_at"), loader.Limit(3)),
-//		loader.Path("Posts.Tags"))
-func PreloadWith[T any](ctx context.Context, q Querier, parents []T, specs ...Spec) error {
-	m, err := model.For(reflect.TypeFor[T]())
-	if err != nil {
-		return fmt.Errorf("loader: %w", err)
-	}
-	p, err := NewPlan(m, specs...)
-	if err != nil {
-		return err
-	}
-	return p.Load(ctx, q, parents)
-}
 
 // Load runs the plan on parents: []T, []*T, *[]T or *T, where T is the plan's model
 // (nil elements of []*T are skipped). It sends one round trip per depth of the plan,
 // with every edge of that depth in it (a pgx batch when there are several), and none
 // for an edge whose parents have no key. Each relation field is set: a to-one pointer
 // to the related row or nil, a to-many slice to the children in the asked order, empty
-// (not nil) when there are none.
-func (p *Plan) Load(ctx context.Context, q Querier, parents any) error {
+// (not nil) when there are none. Errors carry no package prefix.
+func (p *Plan) Load(ctx context.Context, q scan.Querier, parents any) error {
 	if p == nil {
-		return errors.New("loader: Load: nil Plan")
+		return errors.New("nil plan")
 	}
 	if q == nil {
-		return errors.New("loader: Load: nil Querier")
+		return errors.New("nil Querier")
 	}
 	ptrs, err := parentPointers(p.m, parents)
 	if err != nil {
@@ -94,7 +59,7 @@ type edgeExec interface {
 	collect() (bool, error)
 	// args returns the statement's arguments, the key arrays first.
 	args() []any
-	// scan reads the statement's rows.
+	// scan reads the statement's rows and closes them.
 	scan(rows pgx.Rows) error
 	// attach sets the relation field of every parent and returns the rows now
 	// reachable from them: the parents of the next depth.
@@ -103,7 +68,7 @@ type edgeExec interface {
 
 // runLevel loads every edge of one depth in one round trip and returns the tasks of
 // the next depth.
-func runLevel(ctx context.Context, q Querier, level []task) ([]task, error) {
+func runLevel(ctx context.Context, q scan.Querier, level []task) ([]task, error) {
 	execs := make([]edgeExec, len(level))
 	var live []int
 	for i, t := range level {
@@ -136,18 +101,18 @@ func runLevel(ctx context.Context, q Querier, level []task) ([]task, error) {
 // send runs the statements of the live edges: a plain query for one, a pipelined batch
 // for several. No Rows stays open while another statement is sent, so q may be a
 // transaction.
-func send(ctx context.Context, q Querier, level []task, execs []edgeExec, live []int) error {
+func send(ctx context.Context, q scan.Querier, level []task, execs []edgeExec, live []int) error {
 	switch len(live) {
 	case 0:
 		return nil
 	case 1:
 		i := live[0]
 		rows, err := q.Query(ctx, level[i].n.st.sql, execs[i].args()...)
-		if err != nil {
-			return fmt.Errorf("loader: preload %q: %w", level[i].n.path, err)
+		if err == nil {
+			err = execs[i].scan(rows)
 		}
-		if err := scanRows(execs[i], rows); err != nil {
-			return fmt.Errorf("loader: preload %q: %w", level[i].n.path, err)
+		if err != nil {
+			return fmt.Errorf("preload %q: %w", level[i].n.path, err)
 		}
 		return nil
 	}
@@ -159,17 +124,17 @@ func send(ctx context.Context, q Querier, level []task, execs []edgeExec, live [
 	for _, i := range live {
 		rows, err := br.Query()
 		if err == nil {
-			err = scanRows(execs[i], rows)
+			err = execs[i].scan(rows)
 		} else if rows != nil {
 			rows.Close()
 		}
 		if err != nil {
 			_ = br.Close()
-			return fmt.Errorf("loader: preload %s (one batch): %w", batchPaths(level, live), err)
+			return fmt.Errorf("preload %s (one batch): %w", batchPaths(level, live), err)
 		}
 	}
 	if err := br.Close(); err != nil {
-		return fmt.Errorf("loader: preload %s (one batch): %w", batchPaths(level, live), err)
+		return fmt.Errorf("preload %s (one batch): %w", batchPaths(level, live), err)
 	}
 	return nil
 }
@@ -184,20 +149,11 @@ func batchPaths(level []task, live []int) string {
 	return strings.Join(paths, ", ")
 }
 
-// scanRows scans rows into e and closes them.
-func scanRows(e edgeExec, rows pgx.Rows) error {
-	defer rows.Close()
-	if err := e.scan(rows); err != nil {
-		return fmt.Errorf("scan: %w", err)
-	}
-	return rows.Err()
-}
-
 // parentPointers returns the address of every parent struct in parents.
 func parentPointers(m *model.Model, parents any) ([]unsafe.Pointer, error) {
 	v := reflect.ValueOf(parents)
 	bad := func() error {
-		return fmt.Errorf("loader: parents must be []%[1]s, []*%[1]s, *[]%[1]s or *%[1]s, got %[2]T", m.Type, parents)
+		return fmt.Errorf("parents must be []%[1]s, []*%[1]s, *[]%[1]s or *%[1]s, got %[2]T", m.Type, parents)
 	}
 	if !v.IsValid() {
 		return nil, bad()

@@ -1,4 +1,4 @@
-package loader
+package preload
 
 import (
 	"database/sql"

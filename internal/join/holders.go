@@ -1,4 +1,4 @@
-package loader
+package join
 
 import (
 	"fmt"
@@ -7,122 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/batchorm/batchorm/internal/model"
 )
-
-// JoinScanner holds the scan destinations of one query's joined columns. Make one per
-// query with [JoinPlan.NewScanner]; it is not safe for concurrent use.
-//
-// A LEFT JOIN yields NULL in every joined column when the related row is absent, which
-// a Go int64 or string cannot hold. So each joined column is scanned into a
-// NULL-tolerant holder (pgtype.Int8, pgtype.Text, ...; the field itself when its type
-// already holds NULL), and [JoinScanner.Assign] copies the holders into a new struct
-// only when the related row is there.
-type JoinScanner struct {
-	dest  []any
-	nodes []nodeScan
-}
-
-// nodeScan is the scan state of one joined relation.
-type nodeScan struct {
-	rel     *model.Relation
-	parent  int
-	typ     reflect.Type
-	scratch unsafe.Pointer // a *T receiving the columns that hold NULL themselves
-	copyAll bool           // some column is scanned into scratch
-	holders []fieldHolder  // the other columns
-	keys    []keyCheck     // the related key columns: all non-NULL when the row is there
-	cur     unsafe.Pointer // the struct built for the current row, or nil
-}
-
-type fieldHolder struct {
-	off uintptr
-	h   holder
-}
-
-// keyCheck tells whether one key column of the current row is NULL.
-type keyCheck struct {
-	h   holder // nil when the column is scanned into scratch
-	col *model.Column
-}
-
-// NewScanner returns fresh scan state for one query.
-func (p *JoinPlan) NewScanner() *JoinScanner {
-	s := &JoinScanner{nodes: make([]nodeScan, len(p.nodes))}
-	for i, n := range p.nodes {
-		t := n.rel.Target
-		ns := nodeScan{rel: n.rel, parent: n.parent, typ: t.Type, scratch: reflect.New(t.Type).UnsafePointer()}
-		byCol := map[*model.Column]holder{}
-		for _, c := range t.Columns {
-			if c.Nullable {
-				s.dest = append(s.dest, c.Ptr(ns.scratch))
-				ns.copyAll = true
-				continue
-			}
-			h := newHolder(c.Type)
-			byCol[c] = h
-			ns.holders = append(ns.holders, fieldHolder{off: c.Offset, h: h})
-			s.dest = append(s.dest, h.dest())
-		}
-		for _, c := range n.rel.TargetKey {
-			ns.keys = append(ns.keys, keyCheck{h: byCol[c], col: c})
-		}
-		s.nodes[i] = ns
-	}
-	return s
-}
-
-// Dest returns the destinations of the joined columns, in [JoinPlan.SelectList] order,
-// to append after the base columns' destinations. They are the same for every row.
-func (s *JoinScanner) Dest() []any { return s.dest }
-
-// Assign builds, after each row's Scan, the joined structs of that row and sets the
-// relation fields of the owner struct at base (and of the joined structs, for nested
-// paths): a new struct when the related row is there, nil when its key columns are
-// NULL.
-func (s *JoinScanner) Assign(base unsafe.Pointer) error {
-	for i := range s.nodes {
-		ns := &s.nodes[i]
-		owner := base
-		if ns.parent >= 0 {
-			owner = s.nodes[ns.parent].cur
-		}
-		ns.cur = nil
-		if owner == nil {
-			continue
-		}
-		field := (*unsafe.Pointer)(unsafe.Add(owner, ns.rel.Offset))
-		if !ns.present() {
-			*field = nil
-			continue
-		}
-		v := reflect.New(ns.typ)
-		p := v.UnsafePointer()
-		if ns.copyAll {
-			v.Elem().Set(reflect.NewAt(ns.typ, ns.scratch).Elem())
-		}
-		for _, fh := range ns.holders {
-			fh.h.store(unsafe.Add(p, fh.off))
-		}
-		*field = p
-		ns.cur = p
-	}
-	return nil
-}
-
-func (ns *nodeScan) present() bool {
-	for _, k := range ns.keys {
-		if k.h != nil {
-			if k.h.null() {
-				return false
-			}
-		} else if _, ok := k.col.KeyValue(ns.scratch); !ok {
-			return false
-		}
-	}
-	return true
-}
 
 // holder receives one column that may be NULL and stores it into a field whose type
 // cannot hold NULL.
