@@ -194,7 +194,7 @@ func TestPreloadWith_badOptions(t *testing.T) {
 		},
 		"empty orm condition": {
 			preload: users(loader.Path("Posts", loader.Where(orm.Eq{}))),
-			err:     `loader: Path("Posts"): Where: empty = condition`,
+			err:     `loader: Path("Posts"): Where: empty Eq: name at least one column`,
 		},
 		"'?' and args that do not match": {
 			preload: users(loader.Path("Posts", loader.Where("score > ? AND score < ?", 1))),
