@@ -213,7 +213,7 @@ type Index struct {
 func Indexes[T any](ctx context.Context, db Querier) ([]Index, error) {
 	m, err := model.Of[T]()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("orm: Indexes: %w", err)
 	}
 	const sql = `SELECT i.relname, ix.indisunique, ix.indisprimary,
 	array(SELECT pg_get_indexdef(ix.indexrelid, k, true) FROM generate_series(1, ix.indnkeyatts) AS k ORDER BY k)

@@ -44,7 +44,9 @@ func Query[T any](db *DB) Select[T] {
 	err := fmt.Errorf("orm: Query[%v]: the model must be a struct type (rows are returned as []T): %w",
 		reflect.TypeFor[T](), ErrInvalidModel)
 	if reflect.TypeFor[T]().Kind() == reflect.Struct {
-		m, err = model.Of[T]()
+		if m, err = model.Of[T](); err != nil {
+			err = fmt.Errorf("orm: Query: %w", err)
+		}
 	}
 	return Select[T]{db: db, m: m, err: err, limit: -1, offset: -1}
 }

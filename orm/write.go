@@ -151,7 +151,7 @@ func writeModel[T any](db *DB, row *T, call string) (*model.Model, error) {
 	}
 	m, err := model.Of[T]()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("orm: %s: %w", call, err)
 	}
 	if call != "Insert" && len(m.PK) == 0 {
 		return nil, fmt.Errorf("orm: %s: model %s has no primary key: %w", call, m.Name, ErrMissingPK)

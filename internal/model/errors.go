@@ -22,7 +22,7 @@ type TagError struct {
 
 // Error implements error.
 func (e *TagError) Error() string {
-	return fmt.Sprintf("orm: model %s: field %s: tag %s: %s", e.Type, e.Field, e.Tag, e.Reason)
+	return fmt.Sprintf("model %s: field %s: tag %s: %s", e.Type, e.Field, e.Tag, e.Reason)
 }
 
 // Unwrap makes errors.Is(err, ErrInvalidModel) true.

@@ -173,7 +173,7 @@ func For(t reflect.Type) (*Model, error) {
 		t = t.Elem()
 	}
 	if t == nil || t.Kind() != reflect.Struct {
-		return nil, fmt.Errorf("orm: %v is not a struct type: %w", t, ErrInvalidModel)
+		return nil, fmt.Errorf("%v is not a struct type: %w", t, ErrInvalidModel)
 	}
 	if m, ok := cache.Load(t); ok {
 		return m.(*Model), nil
