@@ -3,7 +3,6 @@ package paginate_test
 import (
 	"context"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -150,16 +149,17 @@ func benchLoop(b *testing.B, page func(ctx context.Context) int) {
 	b.ReportMetric(float64(log.Statements())/float64(b.N), "queries/op")
 }
 
-// pgxKeysetPage is the hand-written twin of a keyset page: the same statement, rows
+// pgxKeysetPage is the hand-written twin of a keyset page: the same statement (LIMIT a
+// bound parameter, as batchorm sends it), rows
 // scanned into structs, the extra row dropped and the next position taken from the
 // last row.
 func pgxKeysetPage(ctx context.Context, p *pgxpool.Pool, at *time.Time, id int64) ([]BenchPost, *BenchPost, error) {
 	const cols = `SELECT "bench_posts"."id", "bench_posts"."created_at", "bench_posts"."title", "bench_posts"."author_id" FROM "bench_posts"`
-	const order = ` ORDER BY "bench_posts"."created_at", "bench_posts"."id" LIMIT 21`
-	sql, args := cols+order, []any(nil)
+	const order = ` ORDER BY "bench_posts"."created_at", "bench_posts"."id" LIMIT `
+	sql, args := cols+order+`$1`, []any{int64(benchLimit + 1)}
 	if at != nil {
-		sql = cols + ` WHERE ("bench_posts"."created_at", "bench_posts"."id") > ($1, $2)` + order
-		args = []any{*at, id}
+		sql = cols + ` WHERE ("bench_posts"."created_at", "bench_posts"."id") > ($1, $2)` + order + `$3`
+		args = []any{*at, id, int64(benchLimit + 1)}
 	}
 	items, err := pgxCollect(ctx, p, sql, args...)
 	if err != nil || len(items) <= benchLimit {
@@ -169,10 +169,11 @@ func pgxKeysetPage(ctx context.Context, p *pgxpool.Pool, at *time.Time, id int64
 	return items, &items[benchLimit-1], nil
 }
 
-// pgxOffsetPage is the hand-written twin of an offset page.
+// pgxOffsetPage is the hand-written twin of an offset page: LIMIT and OFFSET are
+// bound parameters, so every page shares one statement text.
 func pgxOffsetPage(ctx context.Context, p *pgxpool.Pool, offset int) ([]BenchPost, error) {
 	items, err := pgxCollect(ctx, p, `SELECT "bench_posts"."id", "bench_posts"."created_at", "bench_posts"."title", "bench_posts"."author_id"`+
-		` FROM "bench_posts" ORDER BY "bench_posts"."created_at", "bench_posts"."id" LIMIT 21 OFFSET `+strconv.Itoa(offset))
+		` FROM "bench_posts" ORDER BY "bench_posts"."created_at", "bench_posts"."id" LIMIT $1 OFFSET $2`, int64(benchLimit+1), int64(offset))
 	if len(items) > benchLimit {
 		items = items[:benchLimit]
 	}
@@ -276,11 +277,12 @@ func BenchmarkPaginate_nullable(b *testing.B) {
 	}
 	const (
 		cols  = `SELECT "bench_posts"."id", "bench_posts"."score" FROM "bench_posts"`
-		order = ` ORDER BY "bench_posts"."score" DESC NULLS LAST, "bench_posts"."id" DESC LIMIT 21`
+		order = ` ORDER BY "bench_posts"."score" DESC NULLS LAST, "bench_posts"."id" DESC LIMIT `
 		union = `(` + cols + ` WHERE "bench_posts"."score" <= $1 AND ("bench_posts"."score" < $2 OR ("bench_posts"."score" = $3 AND "bench_posts"."id" < $4))` + order +
-			`) UNION ALL (` + cols + ` WHERE "bench_posts"."score" IS NULL` + order + `) ORDER BY 2 DESC NULLS LAST, 1 DESC LIMIT 21`
-		or = cols + ` WHERE ("bench_posts"."score" < $1 OR "bench_posts"."score" IS NULL) OR ("bench_posts"."score" = $1 AND "bench_posts"."id" < $2)` + order
+			`$5) UNION ALL (` + cols + ` WHERE "bench_posts"."score" IS NULL` + order + `$5) ORDER BY 2 DESC NULLS LAST, 1 DESC LIMIT $5`
+		or = cols + ` WHERE ("bench_posts"."score" < $1 OR "bench_posts"."score" IS NULL) OR ("bench_posts"."score" = $1 AND "bench_posts"."id" < $2)` + order + `$3`
 	)
+	const limit = int64(benchLimit + 1)
 	twin := func(ctx context.Context, sql string, args ...any) int {
 		rows, err := db.Pool().Query(ctx, sql, args...)
 		if err != nil {
@@ -307,9 +309,11 @@ func BenchmarkPaginate_nullable(b *testing.B) {
 		})
 	}
 	b.Run("deep/pgx", func(b *testing.B) {
-		benchLoop(b, func(ctx context.Context) int { return twin(ctx, union, *deep.Score, *deep.Score, *deep.Score, deep.ID) })
+		benchLoop(b, func(ctx context.Context) int {
+			return twin(ctx, union, *deep.Score, *deep.Score, *deep.Score, deep.ID, limit)
+		})
 	})
 	b.Run("deep/pgx_or", func(b *testing.B) {
-		benchLoop(b, func(ctx context.Context) int { return twin(ctx, or, *deep.Score, deep.ID) })
+		benchLoop(b, func(ctx context.Context) int { return twin(ctx, or, *deep.Score, deep.ID, limit) })
 	})
 }
