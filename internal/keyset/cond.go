@@ -103,19 +103,9 @@ func (c *cond) writeExpanded(w *sqlw.Writer) {
 		w.SQL("FALSE")
 		return
 	}
-	first, split := c.keys[0], c.split()
-	if c.vals[0] != nil && (!first.Nullable || first.NullsFirst || split) {
-		w.SQL(first.Col.Qualified)
-		if first.Desc {
-			w.SQL(" <= ")
-		} else {
-			w.SQL(" >= ")
-		}
-		w.Arg(c.vals[0])
-		w.SQL(" AND ")
-	}
+	c.writeBound(w)
 	w.Byte('(')
-	n := 0
+	n, split := 0, c.split()
 	for i, k := range c.keys {
 		if c.vals[i] == nil && !k.NullsFirst { // NULLs sort last: nothing comes after a NULL
 			continue
@@ -134,6 +124,24 @@ func (c *cond) writeExpanded(w *sqlw.Writer) {
 		w.Byte(')')
 	}
 	w.Byte(')')
+}
+
+// writeBound writes "a >= $1 AND " (or "<=" descending) when the first value bounds an
+// index range: it is not NULL, and the first key's NULLs sort before it or are read by
+// the second branch.
+func (c *cond) writeBound(w *sqlw.Writer) {
+	first := c.keys[0]
+	if c.vals[0] == nil || (first.Nullable && !first.NullsFirst && !c.split()) {
+		return
+	}
+	w.SQL(first.Col.Qualified)
+	if first.Desc {
+		w.SQL(" <= ")
+	} else {
+		w.SQL(" >= ")
+	}
+	w.Arg(c.vals[0])
+	w.SQL(" AND ")
 }
 
 // writeTerm writes "the keys before i are equal and key i sorts after its value",

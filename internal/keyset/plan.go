@@ -127,19 +127,8 @@ func Cut[T any](p *Plan, rows []T) ([]T, Nav, error) {
 	}
 	var err error
 	if len(rows) == 0 {
-		// An empty page asked for with a cursor (the rows past it were deleted, or a
-		// client went one page too far) hands back its own position, included, so the
-		// client can step back: Prev after an After, Next after a Before.
-		if p.cursor != nil {
-			back, err := p.codec.Encode(p.order, p.cursor, true)
-			if err != nil {
-				return nil, Nav{}, err
-			}
-			if p.backward {
-				nav.Next = back
-			} else {
-				nav.Prev = back
-			}
+		if err := p.stepBack(&nav); err != nil {
+			return nil, Nav{}, err
 		}
 		return rows, nav, nil
 	}
@@ -154,6 +143,25 @@ func Cut[T any](p *Plan, rows []T) ([]T, Nav, error) {
 		}
 	}
 	return rows, nav, nil
+}
+
+// stepBack gives an empty page asked for with a cursor (the rows past it were deleted,
+// or a client went one page too far) the cursor's own position, included, so the
+// client can step back: as Prev after an After, as Next after a Before.
+func (p *Plan) stepBack(nav *Nav) error {
+	if p.cursor == nil {
+		return nil
+	}
+	back, err := p.codec.Encode(p.order, p.cursor, true)
+	if err != nil {
+		return err
+	}
+	if p.backward {
+		nav.Next = back
+	} else {
+		nav.Prev = back
+	}
+	return nil
 }
 
 // CursorAt encodes the position in o of the struct at base, a value of o's model.
