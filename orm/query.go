@@ -5,10 +5,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/batchorm/batchorm/internal/keyset"
 	"github.com/batchorm/batchorm/internal/model"
 	"github.com/batchorm/batchorm/internal/sqlw"
 	"github.com/batchorm/batchorm/loader"
-	"github.com/batchorm/batchorm/paginate"
 )
 
 // Select is an immutable SELECT over the model T. Every method returns a new Select and
@@ -32,7 +32,7 @@ type Select[T any] struct {
 	cols     []string
 	joins    []loader.JoinSpec
 	preloads []loader.Spec
-	keyset   *paginate.Plan // set by Paginate: the page's keyset condition
+	keyset   *keyset.Plan // set by Paginate: the page's keyset condition
 }
 
 // Query starts a SELECT over the model T on db. db may be nil for a query that is only

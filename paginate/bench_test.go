@@ -9,6 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/batchorm/batchorm/internal/keyset"
+	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlw"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
 	"github.com/batchorm/batchorm/paginate"
@@ -197,17 +200,23 @@ func pgxCollect(ctx context.Context, p *pgxpool.Pool, sql string, args ...any) (
 	return items, rows.Err()
 }
 
-// BenchmarkPlan measures paginate's own work for one deep page, without the database:
-// decoding the request's cursor, rendering the keyset condition and ORDER BY, and
-// cutting 21 rows into a page with its two cursors. The pgx twin does the same by
-// hand: it builds the same condition and takes the next position from the last row.
+// BenchmarkPlan measures the page machinery's own work for one deep page, without the
+// database (what orm's Select.Paginate adds around a statement): decoding the
+// request's cursor, writing the keyset condition with its bound values and the ORDER
+// BY keys, and cutting 21 rows into a page with its two cursors. The pgx twin does the
+// same by hand: it builds the same condition and takes the next position from the
+// last row.
 func BenchmarkPlan(b *testing.B) {
-	order, err := paginate.OrderBy[BenchPost]("created_at")
+	m, err := model.Of[BenchPost]()
+	if err != nil {
+		b.Fatal(err)
+	}
+	order, err := keyset.OrderBy(m, []string{"created_at"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	at := time.Date(2020, 1, 5, 0, 0, 0, 0, time.UTC)
-	token, err := (&paginate.Codec{}).Encode(order, []any{at, int64(900_000)})
+	token, err := (*keyset.Codec)(nil).Encode(order, []any{at, int64(900_000)}, false)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -215,18 +224,28 @@ func BenchmarkPlan(b *testing.B) {
 	for i := range rows {
 		rows[i] = BenchPost{ID: int64(900_001 + i), CreatedAt: at, Title: "post", AuthorID: 1}
 	}
+	position := func(string) int { return 1 }
 	b.Run("batchorm", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			p, err := paginate.NewPlan[BenchPost](paginate.Request{Order: order, Limit: benchLimit, After: token})
+			p, err := keyset.NewPlan(m, keyset.Request{Order: order, Limit: benchLimit, After: token})
 			if err != nil {
 				b.Fatal(err)
 			}
-			cond, args := p.Where("bench_posts")
-			_ = p.OrderBy("bench_posts")
-			page, err := paginate.NewPage(p, slices.Clone(rows))
-			if err != nil || cond == "" || len(args) != 2 || page.Next == "" {
-				b.Fatalf("page %+v, %v", page, err)
+			var st sqlw.Select
+			p.Apply(&st, position)
+			var w sqlw.Writer
+			if err := w.Where(st.Where, nil); err != nil {
+				b.Fatal(err)
+			}
+			keys := p.Keys()
+			terms := make([]string, len(keys))
+			for i, k := range keys {
+				terms[i] = k.String()
+			}
+			items, nav, err := keyset.Cut(p, slices.Clone(rows))
+			if err != nil || w.Len() == 0 || len(w.Args()) != 2 || len(items) != benchLimit || nav.Next == "" {
+				b.Fatalf("page %+v, %v", nav, err)
 			}
 		}
 	})
