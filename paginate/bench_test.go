@@ -3,6 +3,7 @@ package paginate_test
 import (
 	"context"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -137,19 +138,33 @@ func BenchmarkPaginate(b *testing.B) {
 }
 
 // benchLoop runs page in a b.Loop, checks each page holds benchLimit rows and reports
-// statements per page as queries/op.
+// the process's CPU time per page as client-cpu-ns/op and statements per page as
+// queries/op.
 func benchLoop(b *testing.B, page func(ctx context.Context) int) {
 	if n := page(context.Background()); n != benchLimit { // warm-up, not timed
 		b.Fatalf("expected %d rows, got %d", benchLimit, n)
 	}
 	b.ReportAllocs()
 	ctx, log := orm.WithQueryLog(context.Background())
+	cpu := cpuTime()
 	for b.Loop() {
 		if n := page(ctx); n != benchLimit {
 			b.Fatalf("expected %d rows, got %d", benchLimit, n)
 		}
 	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "client-cpu-ns/op")
 	b.ReportMetric(float64(log.Statements())/float64(b.N), "queries/op")
+}
+
+// cpuTime returns the CPU time (user and system) this process has used, in
+// nanoseconds: a page's client-side cost apart from the server's work and from time
+// spent waiting, which on a shared machine is most of the wall-clock noise.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 // pgxKeysetPage is the hand-written twin of a keyset page: the same statement (LIMIT a
