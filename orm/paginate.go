@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
 
+	"github.com/batchorm/batchorm/internal/box"
+	"github.com/batchorm/batchorm/internal/keyset"
 	"github.com/batchorm/batchorm/internal/model"
 	"github.com/batchorm/batchorm/internal/querylog"
 	"github.com/batchorm/batchorm/internal/sqlw"
@@ -16,10 +17,12 @@ import (
 // Paginate returns one keyset page of the query: its rows after (or before) the
 // request's cursor, whether more exist, and the cursors of the neighbouring pages. It
 // sends one statement (WHERE <conditions> AND <keyset condition> ORDER BY ... LIMIT
-// Limit+1, no COUNT) plus one round trip per preload depth, loaded for the page's rows
-// only: a page deep in the table costs what the first page costs. With req.Count a
-// COUNT of the query's rows goes in the same round trip as the page (see
-// [paginate.Request.Count] for its price).
+// Limit+1, no COUNT; values and LIMIT bound, so pages of any size share one statement
+// text) plus one round trip per preload depth, loaded for the page's rows only: a page
+// deep in the table costs what the first page costs. With req.Count a COUNT of the
+// query's rows goes in the same round trip as the page (see [paginate.Request.Count]
+// for its price). Pages run where q's DB runs: on its pool, or on the transaction of
+// a DB from [DB.WithTx] or [DB.Tx].
 //
 //	page, err := orm.Query[Post](db).Where(orm.Eq{"author_id": 7}).OrderBy("-created_at").
 //		Paginate(ctx, paginate.Request{Limit: 20, After: r.URL.Query().Get("after")})
@@ -37,53 +40,67 @@ func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (paginate
 	if req.After != "" || req.Before != "" {
 		ctx = querylog.Unguarded(ctx) // a step of a walk, not a loop over parents
 	}
+	items, nav, total, err := q.keysetPage(ctx, "Paginate", keysetRequest(req), req.Count)
+	if err != nil {
+		return paginate.Page[T]{}, err
+	}
+	return paginate.Page[T]{Items: items, HasNext: nav.HasNext, HasPrev: nav.HasPrev, Next: nav.Next, Prev: nav.Prev, Total: total}, nil
+}
+
+// keysetPage runs one keyset page of q for the call named call: one statement (two in
+// one round trip with count) plus the preloads of the page's rows. total is -1
+// without count.
+func (q Select[T]) keysetPage(ctx context.Context, call string, req keyset.Request, count bool) ([]T, keyset.Nav, int64, error) {
+	p, b, err := q.keysetQuery(call, req)
+	if err != nil {
+		return nil, keyset.Nav{}, 0, err
+	}
+	db, err := q.querier()
+	if err != nil {
+		return nil, keyset.Nav{}, 0, err
+	}
+	rows, total, err := q.fetchPage(ctx, db, b, p.Limit(), count)
+	if err != nil {
+		return nil, keyset.Nav{}, 0, err
+	}
+	items, nav, err := keyset.Cut(p, rows)
+	if err != nil {
+		return nil, keyset.Nav{}, 0, pageErr(call, err)
+	}
+	if err := q.preloadPage(ctx, db, b, items); err != nil {
+		return nil, keyset.Nav{}, 0, err
+	}
+	return items, nav, total, nil
+}
+
+// keysetQuery checks req against q and builds the page's statement; nothing is sent.
+func (q Select[T]) keysetQuery(call string, req keyset.Request) (*keyset.Plan, *built, error) {
+	if err := q.err0(); err != nil {
+		return nil, nil, err
+	}
 	var err error
 	if req.Order, err = q.pageOrder(req.Order); err != nil {
-		return paginate.Page[T]{}, fmt.Errorf("orm: Paginate: %w", err)
+		return nil, nil, pageErr(call, err)
 	}
-	p, err := paginate.NewPlan[T](req)
+	p, err := keyset.NewPlan(q.m, req)
 	if err != nil {
-		return paginate.Page[T]{}, fmt.Errorf("orm: Paginate: %w", err)
+		return nil, nil, pageErr(call, err)
 	}
 	b, err := q.pageQuery(p.Keys(), p.Limit(), -1, p)
 	if err != nil {
-		return paginate.Page[T]{}, err
+		return nil, nil, err
 	}
-	db, err := q.querier()
-	if err != nil {
-		return paginate.Page[T]{}, err
-	}
-	rows, total, err := q.fetchPage(ctx, db, b, p.Limit(), req.Count)
-	if err != nil {
-		return paginate.Page[T]{}, err
-	}
-	page, err := paginate.NewPage(p, rows)
-	if err != nil {
-		return paginate.Page[T]{}, fmt.Errorf("orm: Paginate: %w", err)
-	}
-	page.Total = total
-	if err := q.preloadPage(ctx, db, b, page.Items); err != nil {
-		return paginate.Page[T]{}, err
-	}
-	return page, nil
+	return p, b, nil
 }
 
 // PaginateOffset returns page req.Page of the query, counted in pages of req.Size: one
-// statement (OFFSET (Page-1)*Size LIMIT Size+1), one more with req.Count (in the same
-// round trip), plus one round trip per preload depth. Offset pages are for small
-// tables and admin screens: PostgreSQL reads and discards every row before the page,
-// so deep pages are slow (see [paginate.OffsetRequest]); walk anything large with
-// [Select.Paginate]. The order is chosen as in Paginate.
+// statement (OFFSET (Page-1)*Size LIMIT Size+1, both bound parameters), one more with
+// req.Count (in the same round trip), plus one round trip per preload depth. Offset
+// pages are for small tables and admin screens: PostgreSQL reads and discards every
+// row before the page, so deep pages are slow (see [paginate.OffsetRequest]); walk
+// anything large with [Select.Paginate]. The order is chosen as in Paginate.
 func (q Select[T]) PaginateOffset(ctx context.Context, req paginate.OffsetRequest) (paginate.OffsetPage[T], error) {
-	var err error
-	if req.Order, err = q.pageOrder(req.Order); err != nil {
-		return paginate.OffsetPage[T]{}, fmt.Errorf("orm: PaginateOffset: %w", err)
-	}
-	p, err := paginate.NewOffsetPlan[T](req)
-	if err != nil {
-		return paginate.OffsetPage[T]{}, fmt.Errorf("orm: PaginateOffset: %w", err)
-	}
-	b, err := q.pageQuery(p.Keys(), p.Limit(), p.Offset(), nil)
+	p, b, err := q.offsetQuery(req)
 	if err != nil {
 		return paginate.OffsetPage[T]{}, err
 	}
@@ -95,14 +112,33 @@ func (q Select[T]) PaginateOffset(ctx context.Context, req paginate.OffsetReques
 	if err != nil {
 		return paginate.OffsetPage[T]{}, err
 	}
-	page, err := paginate.NewOffsetPage(p, rows, total)
-	if err != nil {
-		return paginate.OffsetPage[T]{}, fmt.Errorf("orm: PaginateOffset: %w", err)
-	}
-	if err := q.preloadPage(ctx, db, b, page.Items); err != nil {
+	items, more := keyset.CutOffset(p, rows)
+	if err := q.preloadPage(ctx, db, b, items); err != nil {
 		return paginate.OffsetPage[T]{}, err
 	}
-	return page, nil
+	return paginate.OffsetPage[T]{
+		Items: items, Page: p.Page(), Size: p.Size(), HasNext: more, HasPrev: p.Page() > 1, Total: total,
+	}, nil
+}
+
+// offsetQuery checks req against q and builds the page's statement; nothing is sent.
+func (q Select[T]) offsetQuery(req paginate.OffsetRequest) (*keyset.OffsetPlan, *built, error) {
+	if err := q.err0(); err != nil {
+		return nil, nil, err
+	}
+	o, err := q.pageOrder(orderOf(req.Order))
+	if err != nil {
+		return nil, nil, pageErr("PaginateOffset", err)
+	}
+	p, err := keyset.NewOffsetPlan(q.m, o, req.Page, req.Size)
+	if err != nil {
+		return nil, nil, pageErr("PaginateOffset", err)
+	}
+	b, err := q.pageQuery(p.Keys(), p.Limit(), p.Offset(), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, b, nil
 }
 
 // Batches walks every row the query matches in keyset batches of size rows, in the
@@ -113,22 +149,39 @@ func (q Select[T]) PaginateOffset(ctx context.Context, req paginate.OffsetReques
 //		// handle up to 1000 users, their roles loaded
 //	}
 //
-// Each batch is one [Select.Paginate] call, sent when the loop asks for it: one
-// statement plus one round trip per preload depth, on whichever pool connection is
-// free. No transaction and no server-side cursor is held between batches, and memory
-// is one batch, so the table may be any size. Each row is yielded at most once, also
-// while rows are inserted or deleted meanwhile (rows inserted behind the walk's
-// position are not seen, those ahead of it are); a row whose sort key is updated
-// during the walk may be missed or seen twice. Breaking out of the loop stops the walk;
-// an error is yielded once, with a nil batch, and ends it.
+// Each batch is one keyset page, sent when the loop asks for it: one statement plus
+// one round trip per preload depth, on whichever pool connection is free (or on the
+// transaction of a DB made by [DB.WithTx] or inside [DB.Tx]). No transaction and no
+// server-side cursor is held between batches, and memory is one batch, so the table
+// may be any size. Each row is yielded at most once, also while rows are inserted or
+// deleted meanwhile (rows inserted behind the walk's position are not seen, those
+// ahead of it are); a row whose sort key is updated during the walk may be missed or
+// seen twice. Breaking out of the loop stops the walk; an error is yielded once, with
+// a nil batch, and ends it.
 func (q Select[T]) Batches(ctx context.Context, size int) iter.Seq2[[]T, error] {
-	o, err := q.pageOrder(paginate.Order{})
+	fail := func(err error) iter.Seq2[[]T, error] {
+		return func(yield func([]T, error) bool) { yield(nil, err) }
+	}
+	if err := q.err0(); err != nil {
+		return fail(err)
+	}
+	if size <= 0 {
+		return fail(fmt.Errorf("orm: Batches: batch size %d must be positive", size))
+	}
+	o, err := q.pageOrder(keyset.Order{})
 	if err != nil {
-		return func(yield func([]T, error) bool) { yield(nil, fmt.Errorf("orm: Batches: %w", err)) }
+		return fail(pageErr("Batches", err))
 	}
 	walk := q
 	walk.order = nil
-	return paginate.Walk(ctx, o, size, walk.Paginate)
+	return keyset.Walk(ctx, func(ctx context.Context, after string) ([]T, keyset.Nav, error) {
+		if after != "" {
+			ctx = querylog.Unguarded(ctx) // the walk's next batch, not a loop over parents
+		}
+		req := keyset.Request{Order: o, Limit: size, After: after, Codec: keyset.WalkCodec}
+		items, nav, _, err := walk.keysetPage(ctx, "Batches", req, false)
+		return items, nav, err
+	})
 }
 
 // Each calls fn for every row the query matches, walking them in batches of size rows
@@ -153,33 +206,65 @@ func (q Select[T]) Each(ctx context.Context, size int, fn func(item T) error) er
 
 // pageOrder returns the order a page of q uses: given (from the request), or q's
 // OrderBy keys, with the primary key as tie-breaker.
-func (q Select[T]) pageOrder(given paginate.Order) (paginate.Order, error) {
-	if err := q.err0(); err != nil {
-		return paginate.Order{}, err
-	}
+func (q Select[T]) pageOrder(given keyset.Order) (keyset.Order, error) {
 	if q.limit >= 0 || q.offset >= 0 {
-		return paginate.Order{}, errors.New("the query has a Limit or Offset; the page sets them")
+		return keyset.Order{}, errors.New("the query has a Limit or Offset; the page sets them")
 	}
 	if !given.IsZero() {
 		if len(q.order) > 0 {
-			return paginate.Order{}, errors.New("order given both by OrderBy and by the request")
+			return keyset.Order{}, errors.New("order given both by OrderBy and by the request")
 		}
-		return given, nil
+		return keyset.For(q.m, given)
 	}
-	return paginate.OrderBy[T](q.order...)
+	return keyset.OrderBy(q.m, q.order)
+}
+
+// keysetRequest returns req as the page machinery takes it.
+func keysetRequest(req paginate.Request) keyset.Request {
+	return keyset.Request{Order: orderOf(req.Order), Limit: req.Limit, After: req.After, Before: req.Before, Codec: (*keyset.Codec)(req.Codec)}
+}
+
+// orderOf returns the validated order a paginate.Order carries (zero when not set).
+func orderOf(o paginate.Order) keyset.Order {
+	ko, _ := box.Get[keyset.Order](o)
+	return ko
+}
+
+// pageError is a page request orm refused. Its message names the call once
+// ("orm: Paginate: invalid cursor: bad signature"); errors.Is and errors.As reach
+// paginate's error ([paginate.ErrInvalidCursor], *paginate.CursorError, ...).
+type pageError struct {
+	msg string
+	err error
+}
+
+func (e *pageError) Error() string { return e.msg }
+func (e *pageError) Unwrap() error { return e.err }
+
+// pageErr returns err, from the page machinery, as the error of the call: cursor and
+// sort errors as paginate's types (the same fields).
+func pageErr(call string, err error) error {
+	msg := "orm: " + call + ": " + err.Error()
+	switch e := err.(type) {
+	case *keyset.CursorError:
+		return &pageError{msg: msg, err: (*paginate.CursorError)(e)}
+	case *keyset.SortError:
+		return &pageError{msg: msg, err: (*paginate.SortError)(e)}
+	}
+	return &pageError{msg: msg, err: err}
 }
 
 // pageQuery builds q as one page: ordered by keys, with limit, offset and the keyset
 // condition of keyset (nil for an offset page), selecting the sort columns even when
 // Columns restricts the list.
-func (q Select[T]) pageQuery(keys []paginate.Key, limit int, offset int64, keyset *paginate.Plan) (*built, error) {
+func (q Select[T]) pageQuery(keys []keyset.Key, limit int, offset int64, plan *keyset.Plan) (*built, error) {
 	pq := q
 	pq.order = make([]string, len(keys))
 	names := make([]string, len(keys))
 	for i, k := range keys {
-		pq.order[i], names[i] = k.String(), k.Column
+		pq.order[i], names[i] = k.String(), k.Col.Name
 	}
-	pq.limit, pq.offset, pq.keyset = int64(limit), offset, keyset
+	pq.limit, pq.offset, pq.keyset = int64(limit), offset, plan
 	if len(q.cols) > 0 {
 		pq = pq.Columns(names...)
 	}
@@ -214,14 +299,5 @@ func (q Select[T]) preloadPage(ctx context.Context, db Querier, b *built, items 
 // applyKeyset adds the page's keyset condition to st: ANDed to its conditions, or as
 // UNION ALL branches sorted again by output position among cols.
 func (q Select[T]) applyKeyset(st *sqlw.Select, cols []*model.Column) {
-	conds, args := q.keyset.Branches(q.m.Table)
-	switch len(conds) {
-	case 1:
-		st.Where = append(slices.Clip(st.Where), sqlw.Expr(conds[0], args[0]...))
-	case 2:
-		for i := range conds {
-			st.Branches = append(st.Branches, []sqlw.Cond{sqlw.Expr(conds[i], args[i]...)})
-		}
-		st.BranchOrderBy = q.keyset.OrderByPosition(columnPosition(cols))
-	}
+	q.keyset.Apply(st, columnPosition(cols))
 }

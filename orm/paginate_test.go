@@ -262,11 +262,11 @@ func TestSelect_Paginate_errors(t *testing.T) {
 	}{
 		"cursor of another order": {
 			q: q.OrderBy("-created_at"), req: paginate.Request{After: tokByTitle},
-			is: paginate.ErrInvalidCursor, want: "orm: Paginate: paginate: invalid cursor: made for another order or model",
+			is: paginate.ErrInvalidCursor, want: "orm: Paginate: invalid cursor: made for another order or model",
 		},
 		"forged cursor": {
 			q: q, req: paginate.Request{After: "AAAA"},
-			is: paginate.ErrInvalidCursor, want: "orm: Paginate: paginate: invalid cursor: unknown version 0",
+			is: paginate.ErrInvalidCursor, want: "orm: Paginate: invalid cursor: unknown version 0",
 		},
 		"order twice": {
 			q: q.OrderBy("title"), req: paginate.Request{Order: byTitle},
@@ -274,12 +274,12 @@ func TestSelect_Paginate_errors(t *testing.T) {
 		},
 		"order of another model": {
 			q: q, req: paginate.Request{Order: mustOrderOf[pageComment](t)},
-			is: paginate.ErrInvalidSort, want: "orm: Paginate: paginate: sort on model orm_test.pageArticle: order was made for model orm_test.pageComment",
+			is: paginate.ErrInvalidSort, want: "orm: Paginate: sort on model orm_test.pageArticle: order was made for model orm_test.pageComment",
 		},
 		"sort key on a joined relation": {
 			q: q.Join("Author").OrderBy("Author.name"), req: paginate.Request{},
 			is:   paginate.ErrInvalidSort,
-			want: `orm: Paginate: paginate: sort field "Author.name" on model orm_test.pageArticle: unknown column (sort keys are columns of the model itself): unknown column "Author.name" on model orm_test.pageArticle (columns: id, author_id, title, rank, created_at)`,
+			want: `orm: Paginate: sort field "Author.name" on model orm_test.pageArticle: unknown column (sort keys are columns of the model itself): unknown column "Author.name" on model orm_test.pageArticle (columns: id, author_id, title, rank, created_at)`,
 		},
 		"query with a limit": {
 			q: q.Limit(3), req: paginate.Request{},

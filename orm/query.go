@@ -7,10 +7,10 @@ import (
 	"strings"
 
 	"github.com/batchorm/batchorm/internal/join"
+	"github.com/batchorm/batchorm/internal/keyset"
 	"github.com/batchorm/batchorm/internal/model"
 	"github.com/batchorm/batchorm/internal/preload"
 	"github.com/batchorm/batchorm/internal/sqlw"
-	"github.com/batchorm/batchorm/paginate"
 )
 
 // Select is an immutable SELECT over the model T. Every method returns a new Select and
@@ -34,7 +34,7 @@ type Select[T any] struct {
 	cols     []string
 	joins    []join.Spec
 	preloads []preload.Spec
-	keyset   *paginate.Plan // set by Paginate: the page's keyset condition
+	keyset   *keyset.Plan // set by Paginate: the page's keyset condition
 }
 
 // Query starts a SELECT over the model T on db. db may be nil for a query that is only

@@ -3,13 +3,16 @@ package paginate_test
 import (
 	"context"
 	"slices"
-	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/batchorm/batchorm/internal/keyset"
+	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlw"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
 	"github.com/batchorm/batchorm/paginate"
@@ -135,31 +138,46 @@ func BenchmarkPaginate(b *testing.B) {
 }
 
 // benchLoop runs page in a b.Loop, checks each page holds benchLimit rows and reports
-// statements per page as queries/op.
+// the process's CPU time per page as client-cpu-ns/op and statements per page as
+// queries/op.
 func benchLoop(b *testing.B, page func(ctx context.Context) int) {
 	if n := page(context.Background()); n != benchLimit { // warm-up, not timed
 		b.Fatalf("expected %d rows, got %d", benchLimit, n)
 	}
 	b.ReportAllocs()
 	ctx, log := orm.WithQueryLog(context.Background())
+	cpu := cpuTime()
 	for b.Loop() {
 		if n := page(ctx); n != benchLimit {
 			b.Fatalf("expected %d rows, got %d", benchLimit, n)
 		}
 	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "client-cpu-ns/op")
 	b.ReportMetric(float64(log.Statements())/float64(b.N), "queries/op")
 }
 
-// pgxKeysetPage is the hand-written twin of a keyset page: the same statement, rows
+// cpuTime returns the CPU time (user and system) this process has used, in
+// nanoseconds: a page's client-side cost apart from the server's work and from time
+// spent waiting, which on a shared machine is most of the wall-clock noise.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// pgxKeysetPage is the hand-written twin of a keyset page: the same statement (LIMIT a
+// bound parameter, as batchorm sends it), rows
 // scanned into structs, the extra row dropped and the next position taken from the
 // last row.
 func pgxKeysetPage(ctx context.Context, p *pgxpool.Pool, at *time.Time, id int64) ([]BenchPost, *BenchPost, error) {
 	const cols = `SELECT "bench_posts"."id", "bench_posts"."created_at", "bench_posts"."title", "bench_posts"."author_id" FROM "bench_posts"`
-	const order = ` ORDER BY "bench_posts"."created_at", "bench_posts"."id" LIMIT 21`
-	sql, args := cols+order, []any(nil)
+	const order = ` ORDER BY "bench_posts"."created_at", "bench_posts"."id" LIMIT `
+	sql, args := cols+order+`$1`, []any{int64(benchLimit + 1)}
 	if at != nil {
-		sql = cols + ` WHERE ("bench_posts"."created_at", "bench_posts"."id") > ($1, $2)` + order
-		args = []any{*at, id}
+		sql = cols + ` WHERE ("bench_posts"."created_at", "bench_posts"."id") > ($1, $2)` + order + `$3`
+		args = []any{*at, id, int64(benchLimit + 1)}
 	}
 	items, err := pgxCollect(ctx, p, sql, args...)
 	if err != nil || len(items) <= benchLimit {
@@ -169,10 +187,11 @@ func pgxKeysetPage(ctx context.Context, p *pgxpool.Pool, at *time.Time, id int64
 	return items, &items[benchLimit-1], nil
 }
 
-// pgxOffsetPage is the hand-written twin of an offset page.
+// pgxOffsetPage is the hand-written twin of an offset page: LIMIT and OFFSET are
+// bound parameters, so every page shares one statement text.
 func pgxOffsetPage(ctx context.Context, p *pgxpool.Pool, offset int) ([]BenchPost, error) {
 	items, err := pgxCollect(ctx, p, `SELECT "bench_posts"."id", "bench_posts"."created_at", "bench_posts"."title", "bench_posts"."author_id"`+
-		` FROM "bench_posts" ORDER BY "bench_posts"."created_at", "bench_posts"."id" LIMIT 21 OFFSET `+strconv.Itoa(offset))
+		` FROM "bench_posts" ORDER BY "bench_posts"."created_at", "bench_posts"."id" LIMIT $1 OFFSET $2`, int64(benchLimit+1), int64(offset))
 	if len(items) > benchLimit {
 		items = items[:benchLimit]
 	}
@@ -196,17 +215,23 @@ func pgxCollect(ctx context.Context, p *pgxpool.Pool, sql string, args ...any) (
 	return items, rows.Err()
 }
 
-// BenchmarkPlan measures paginate's own work for one deep page, without the database:
-// decoding the request's cursor, rendering the keyset condition and ORDER BY, and
-// cutting 21 rows into a page with its two cursors. The pgx twin does the same by
-// hand: it builds the same condition and takes the next position from the last row.
+// BenchmarkPlan measures the page machinery's own work for one deep page, without the
+// database (what orm's Select.Paginate adds around a statement): decoding the
+// request's cursor, writing the keyset condition with its bound values and the ORDER
+// BY keys, and cutting 21 rows into a page with its two cursors. The pgx twin does the
+// same by hand: it builds the same condition and takes the next position from the
+// last row.
 func BenchmarkPlan(b *testing.B) {
-	order, err := paginate.OrderBy[BenchPost]("created_at")
+	m, err := model.Of[BenchPost]()
+	if err != nil {
+		b.Fatal(err)
+	}
+	order, err := keyset.OrderBy(m, []string{"created_at"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	at := time.Date(2020, 1, 5, 0, 0, 0, 0, time.UTC)
-	token, err := (&paginate.Codec{}).Encode(order, []any{at, int64(900_000)})
+	token, err := (*keyset.Codec)(nil).Encode(order, []any{at, int64(900_000)}, false)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -214,18 +239,28 @@ func BenchmarkPlan(b *testing.B) {
 	for i := range rows {
 		rows[i] = BenchPost{ID: int64(900_001 + i), CreatedAt: at, Title: "post", AuthorID: 1}
 	}
+	position := func(string) int { return 1 }
 	b.Run("batchorm", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			p, err := paginate.NewPlan[BenchPost](paginate.Request{Order: order, Limit: benchLimit, After: token})
+			p, err := keyset.NewPlan(m, keyset.Request{Order: order, Limit: benchLimit, After: token})
 			if err != nil {
 				b.Fatal(err)
 			}
-			cond, args := p.Where("bench_posts")
-			_ = p.OrderBy("bench_posts")
-			page, err := paginate.NewPage(p, slices.Clone(rows))
-			if err != nil || cond == "" || len(args) != 2 || page.Next == "" {
-				b.Fatalf("page %+v, %v", page, err)
+			var st sqlw.Select
+			p.Apply(&st, position)
+			var w sqlw.Writer
+			if err := w.Where(st.Where, nil); err != nil {
+				b.Fatal(err)
+			}
+			keys := p.Keys()
+			terms := make([]string, len(keys))
+			for i, k := range keys {
+				terms[i] = k.String()
+			}
+			items, nav, err := keyset.Cut(p, slices.Clone(rows))
+			if err != nil || w.Len() == 0 || len(w.Args()) != 2 || len(items) != benchLimit || nav.Next == "" {
+				b.Fatalf("page %+v, %v", nav, err)
 			}
 		}
 	})
@@ -276,11 +311,12 @@ func BenchmarkPaginate_nullable(b *testing.B) {
 	}
 	const (
 		cols  = `SELECT "bench_posts"."id", "bench_posts"."score" FROM "bench_posts"`
-		order = ` ORDER BY "bench_posts"."score" DESC NULLS LAST, "bench_posts"."id" DESC LIMIT 21`
+		order = ` ORDER BY "bench_posts"."score" DESC NULLS LAST, "bench_posts"."id" DESC LIMIT `
 		union = `(` + cols + ` WHERE "bench_posts"."score" <= $1 AND ("bench_posts"."score" < $2 OR ("bench_posts"."score" = $3 AND "bench_posts"."id" < $4))` + order +
-			`) UNION ALL (` + cols + ` WHERE "bench_posts"."score" IS NULL` + order + `) ORDER BY 2 DESC NULLS LAST, 1 DESC LIMIT 21`
-		or = cols + ` WHERE ("bench_posts"."score" < $1 OR "bench_posts"."score" IS NULL) OR ("bench_posts"."score" = $1 AND "bench_posts"."id" < $2)` + order
+			`$5) UNION ALL (` + cols + ` WHERE "bench_posts"."score" IS NULL` + order + `$5) ORDER BY 2 DESC NULLS LAST, 1 DESC LIMIT $5`
+		or = cols + ` WHERE ("bench_posts"."score" < $1 OR "bench_posts"."score" IS NULL) OR ("bench_posts"."score" = $1 AND "bench_posts"."id" < $2)` + order + `$3`
 	)
+	const limit = int64(benchLimit + 1)
 	twin := func(ctx context.Context, sql string, args ...any) int {
 		rows, err := db.Pool().Query(ctx, sql, args...)
 		if err != nil {
@@ -307,9 +343,11 @@ func BenchmarkPaginate_nullable(b *testing.B) {
 		})
 	}
 	b.Run("deep/pgx", func(b *testing.B) {
-		benchLoop(b, func(ctx context.Context) int { return twin(ctx, union, *deep.Score, *deep.Score, *deep.Score, deep.ID) })
+		benchLoop(b, func(ctx context.Context) int {
+			return twin(ctx, union, *deep.Score, *deep.Score, *deep.Score, deep.ID, limit)
+		})
 	})
 	b.Run("deep/pgx_or", func(b *testing.B) {
-		benchLoop(b, func(ctx context.Context) int { return twin(ctx, or, *deep.Score, deep.ID) })
+		benchLoop(b, func(ctx context.Context) int { return twin(ctx, or, *deep.Score, deep.ID, limit) })
 	})
 }

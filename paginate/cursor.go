@@ -1,56 +1,13 @@
 package paginate
 
 import (
-	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
-	"strings"
-	"time"
-	"unicode/utf8"
+	"reflect"
+	"unsafe"
 
-	"github.com/jackc/pgx/v5/pgtype"
-)
-
-// Cursor token layout, before base64url without padding:
-//
-//	version byte (1, or 2 for a position that the page includes) | fingerprint [8]byte | uvarint count | count × value | [HMAC-SHA256 32 bytes]
-//
-// Each value is a tag byte followed by its payload:
-//
-//	tagNull                      (no payload)
-//	tagInt     zigzag varint
-//	tagUint    uvarint
-//	tagFloat   8 bytes, IEEE 754 bits, big endian
-//	tagFalse / tagTrue           (no payload)
-//	tagString  uvarint length, UTF-8 bytes
-//	tagBytes   uvarint length, bytes
-//	tagTime    varint unix seconds, uvarint nanoseconds (< 1e9), varint zone offset in seconds
-//	tagUUID    16 bytes
-//	tagNumeric uvarint length, numeric text as PostgreSQL prints it
-const (
-	tokenVersion          = 1 // the page starts after (ends before) the position
-	tokenVersionInclusive = 2 // the page starts (ends) at the position, included
-	fpLen                 = 8
-	macLen                = sha256.Size
-)
-
-const (
-	tagNull byte = iota
-	tagInt
-	tagUint
-	tagFloat
-	tagFalse
-	tagTrue
-	tagString
-	tagBytes
-	tagTime
-	tagUUID
-	tagNumeric
+	"github.com/batchorm/batchorm/internal/keyset"
+	"github.com/batchorm/batchorm/internal/model"
 )
 
 // DefaultMaxTokenLen is the longest token a [Codec] accepts or makes when MaxLen is 0.
@@ -58,8 +15,6 @@ const DefaultMaxTokenLen = 2048
 
 // MinKeyLen is the shortest signing key a [Codec] accepts, in bytes.
 const MinKeyLen = 16
-
-var b64 = base64.RawURLEncoding.Strict()
 
 // Codec turns positions in an [Order] into opaque cursor tokens and back. Tokens are
 // URL-safe (base64url without padding), versioned, bound to the order and model they
@@ -83,119 +38,16 @@ type Codec struct {
 	MaxLen int
 }
 
-func (c *Codec) maxLen() int {
-	if c == nil || c.MaxLen <= 0 {
-		return DefaultMaxTokenLen
-	}
-	return c.MaxLen
-}
-
-func (c *Codec) key() ([]byte, error) {
-	if c == nil || len(c.Key) == 0 {
-		return nil, nil
-	}
-	if len(c.Key) < MinKeyLen {
-		return nil, fmt.Errorf("paginate: Codec.Key is %d bytes, want at least %d", len(c.Key), MinKeyLen)
-	}
-	return c.Key, nil
-}
+// codec returns c as the machinery's codec (the same fields).
+func (c *Codec) codec() *keyset.Codec { return (*keyset.Codec)(c) }
 
 // Encode returns the token for the position whose sort-key values are values, one per
 // key of o (see [Order.Keys]), in the types [Codec.Decode] returns or the Go types of
 // the model's fields (pointers and nullable wrappers included; nil is NULL). A nil
 // *Codec encodes as the zero Codec.
 func (c *Codec) Encode(o Order, values []any) (string, error) {
-	return c.encode(o, values, false)
-}
-
-// encode makes a token; inclusive marks a position the page includes (the cursor
-// an empty page gives back to its own position).
-func (c *Codec) encode(o Order, values []any, inclusive bool) (string, error) {
-	if o.IsZero() {
-		return "", errors.New("paginate: encode cursor: order not set")
-	}
-	if len(values) != len(o.keys) {
-		return "", fmt.Errorf("paginate: encode cursor: %d values for %d sort keys", len(values), len(o.keys))
-	}
-	key, err := c.key()
-	if err != nil {
-		return "", err
-	}
-	buf := make([]byte, 0, 64)
-	version := byte(tokenVersion)
-	if inclusive {
-		version = tokenVersionInclusive
-	}
-	buf = append(buf, version)
-	buf = append(buf, o.fp[:]...)
-	buf = binary.AppendUvarint(buf, uint64(len(values)))
-	for i, v := range values {
-		if buf, err = appendValue(buf, o.keys[i], v); err != nil {
-			return "", fmt.Errorf("paginate: encode cursor: key %s: %w", o.keys[i].col.Name, err)
-		}
-	}
-	if key != nil {
-		buf = sign(key, buf)
-	}
-	tok := b64.EncodeToString(buf)
-	if len(tok) > c.maxLen() {
-		return "", fmt.Errorf("paginate: encode cursor: token of %d characters exceeds MaxLen %d (sort by shorter keys or raise Codec.MaxLen)", len(tok), c.maxLen())
-	}
-	return tok, nil
-}
-
-func sign(key, payload []byte) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write(payload)
-	return h.Sum(payload)
-}
-
-func appendValue(buf []byte, k sortKey, v any) ([]byte, error) {
-	v, err := normalizeAny(v, k.kind)
-	if err != nil {
-		return nil, err
-	}
-	if v == nil {
-		if !k.nullable {
-			return nil, errors.New("NULL in a NOT NULL sort key")
-		}
-		return append(buf, tagNull), nil
-	}
-	switch x := v.(type) {
-	case int64:
-		return binary.AppendVarint(append(buf, tagInt), x), nil
-	case uint64:
-		return binary.AppendUvarint(append(buf, tagUint), x), nil
-	case float64:
-		return binary.BigEndian.AppendUint64(append(buf, tagFloat), math.Float64bits(x)), nil
-	case bool:
-		if x {
-			return append(buf, tagTrue), nil
-		}
-		return append(buf, tagFalse), nil
-	case string:
-		buf = binary.AppendUvarint(append(buf, tagString), uint64(len(x)))
-		return append(buf, x...), nil
-	case []byte:
-		buf = binary.AppendUvarint(append(buf, tagBytes), uint64(len(x)))
-		return append(buf, x...), nil
-	case time.Time:
-		_, off := x.Zone()
-		buf = binary.AppendVarint(append(buf, tagTime), x.Unix())
-		buf = binary.AppendUvarint(buf, uint64(x.Nanosecond()))
-		return binary.AppendVarint(buf, int64(off)), nil
-	case [16]byte:
-		return append(append(buf, tagUUID), x[:]...), nil
-	case pgtype.Numeric:
-		dv, err := x.Value()
-		if err != nil {
-			return nil, err
-		}
-		s, _ := dv.(string)
-		buf = binary.AppendUvarint(append(buf, tagNumeric), uint64(len(s)))
-		return append(buf, s...), nil
-	}
-	return nil, fmt.Errorf("unsupported value %T", v)
+	tok, err := c.codec().Encode(o.order(), values, false)
+	return tok, public(err)
 }
 
 // Decode checks token against o and returns its values, one per key of o: int64,
@@ -205,254 +57,30 @@ func appendValue(buf []byte, k sortKey, v any) ([]byte, error) {
 // bytes) is a [*CursorError]: errors.Is(err, ErrInvalidCursor) is true. Decode never
 // panics on any input. A nil *Codec decodes as the zero Codec.
 func (c *Codec) Decode(o Order, token string) ([]any, error) {
-	values, _, err := c.decode(o, token)
-	return values, err
+	values, _, err := c.codec().Decode(o.order(), token)
+	return values, public(err)
 }
 
-// decode is Decode that also reports whether the token marks a position the page
-// includes.
-func (c *Codec) decode(o Order, token string) (_ []any, inclusive bool, _ error) {
-	if o.IsZero() {
-		return nil, false, errors.New("paginate: decode cursor: order not set")
-	}
-	key, err := c.key()
+// CursorFor returns the token of row's position in order o (zero: T's primary key),
+// made with c: pass it as [Request.After] for the page that follows row, or as
+// [Request.Before] for the one before it. It serves links into the middle of a list
+// ("the posts after this one") without walking there. row must be of the model o was
+// made for; its sort-key fields must be set.
+func CursorFor[T any](c *Codec, o Order, row *T) (string, error) {
+	m, err := model.Of[T]()
 	if err != nil {
-		return nil, false, err
+		return "", fmt.Errorf("paginate: %w", err)
 	}
-	switch {
-	case token == "":
-		return nil, false, cursorErr("empty token")
-	case len(token) > c.maxLen():
-		return nil, false, cursorErr("token longer than %d characters", c.maxLen())
+	if m.Type != reflect.TypeFor[T]() {
+		return "", fmt.Errorf("paginate: CursorFor: rows must be structs, not %v", reflect.TypeFor[T]())
 	}
-	raw, err := b64.DecodeString(token)
+	ko, err := keyset.For(m, o.order())
 	if err != nil {
-		return nil, false, cursorErr("not base64url")
+		return "", public(err)
 	}
-	if key != nil {
-		if len(raw) < macLen {
-			return nil, false, cursorErr("bad signature")
-		}
-		payload, mac := raw[:len(raw)-macLen], raw[len(raw)-macLen:]
-		h := hmac.New(sha256.New, key)
-		h.Write(payload)
-		if !hmac.Equal(mac, h.Sum(nil)) {
-			return nil, false, cursorErr("bad signature")
-		}
-		raw = payload
+	if row == nil {
+		return "", errors.New("paginate: CursorFor: nil row")
 	}
-	return parseToken(o, raw)
-}
-
-func parseToken(o Order, raw []byte) ([]any, bool, error) {
-	r := reader{b: raw}
-	version := r.byte()
-	if r.err == nil && version != tokenVersion && version != tokenVersionInclusive {
-		return nil, false, cursorErr("unknown version %d", version)
-	}
-	values, err := parseValues(o, &r)
-	return values, version == tokenVersionInclusive, err
-}
-
-func parseValues(o Order, r *reader) ([]any, error) {
-	fp := r.bytes(fpLen)
-	if r.err != nil {
-		return nil, cursorErr("truncated")
-	}
-	if string(fp) != string(o.fp[:]) {
-		return nil, cursorErr("made for another order or model")
-	}
-	n := r.uvarint()
-	if r.err == nil && n != uint64(len(o.keys)) {
-		return nil, cursorErr("%d values for %d sort keys", n, len(o.keys))
-	}
-	values := make([]any, len(o.keys))
-	for i, k := range o.keys {
-		if r.err != nil {
-			break
-		}
-		v, err := r.value(k)
-		if err != nil {
-			return nil, cursorErr("key %s: %v", k.col.Name, err)
-		}
-		values[i] = v
-	}
-	if r.err != nil {
-		return nil, cursorErr("truncated")
-	}
-	if len(r.b) > 0 {
-		return nil, cursorErr("%d trailing bytes", len(r.b))
-	}
-	return values, nil
-}
-
-// reader consumes a token payload; the first failure sticks in err.
-type reader struct {
-	b   []byte
-	err error
-}
-
-var errShort = errors.New("truncated")
-
-func (r *reader) byte() byte {
-	if r.err != nil || len(r.b) == 0 {
-		r.err = errShort
-		return 0
-	}
-	v := r.b[0]
-	r.b = r.b[1:]
-	return v
-}
-
-func (r *reader) bytes(n uint64) []byte {
-	if r.err != nil || uint64(len(r.b)) < n {
-		r.err = errShort
-		return nil
-	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errShort
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = errShort
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-// value reads one tagged value and checks it against the key's kind and range.
-func (r *reader) value(k sortKey) (any, error) {
-	tag := r.byte()
-	if r.err != nil {
-		return nil, r.err
-	}
-	if tag == tagNull {
-		if !k.nullable {
-			return nil, errors.New("NULL in a NOT NULL sort key")
-		}
-		return nil, nil
-	}
-	if want := tagFor(k.kind); tag != want && (k.kind != kindBool || tag != tagTrue) {
-		return nil, fmt.Errorf("value of tag %d where %s was expected", tag, k.kind)
-	}
-	v, err := r.payload(tag)
-	if r.err != nil {
-		return nil, r.err
-	}
-	if err != nil {
-		return nil, err
-	}
-	return v, k.inRange(v)
-}
-
-func (r *reader) payload(tag byte) (any, error) {
-	switch tag {
-	case tagInt:
-		return r.varint(), nil
-	case tagUint:
-		return r.uvarint(), nil
-	case tagFloat:
-		b := r.bytes(8)
-		if r.err != nil {
-			return nil, nil
-		}
-		return math.Float64frombits(binary.BigEndian.Uint64(b)), nil
-	case tagFalse, tagTrue:
-		return tag == tagTrue, nil
-	case tagString:
-		s := r.bytes(r.uvarint())
-		if !utf8.Valid(s) || bytes.IndexByte(s, 0) >= 0 {
-			return nil, errors.New("text is not valid UTF-8 without NUL")
-		}
-		return string(s), nil
-	case tagBytes:
-		return append([]byte{}, r.bytes(r.uvarint())...), nil
-	case tagTime:
-		return r.time()
-	case tagUUID:
-		var u [16]byte
-		copy(u[:], r.bytes(16))
-		return u, nil
-	case tagNumeric:
-		b := r.bytes(r.uvarint())
-		if r.err != nil {
-			return nil, nil
-		}
-		return parseNumeric(b)
-	}
-	return nil, fmt.Errorf("unknown tag %d", tag)
-}
-
-// PostgreSQL's timestamp range, in Unix seconds: 4714-11-24 BC to 294276-12-31 AD.
-const (
-	minUnix = -210866803200
-	maxUnix = 9224318015999
-)
-
-func (r *reader) time() (any, error) {
-	sec, nsec, off := r.varint(), r.uvarint(), r.varint()
-	switch {
-	case r.err != nil:
-		return nil, nil
-	case sec < minUnix || sec > maxUnix:
-		return nil, errors.New("timestamp out of range")
-	case nsec >= 1e9:
-		return nil, errors.New("nanoseconds out of range")
-	case off <= -86400 || off >= 86400:
-		return nil, errors.New("zone offset out of range")
-	}
-	t := time.Unix(sec, int64(nsec))
-	if off == 0 {
-		return t.UTC(), nil
-	}
-	return t.In(time.FixedZone("", int(off))), nil
-}
-
-// parseNumeric reads numeric text as PostgreSQL prints it: an optional minus, digits,
-// an optional fraction; or NaN, Infinity, -Infinity.
-func parseNumeric(b []byte) (any, error) {
-	s := string(b)
-	var n pgtype.Numeric
-	if !numericText(s) || n.Scan(s) != nil {
-		return nil, errors.New("malformed numeric")
-	}
-	return n, nil
-}
-
-func numericText(s string) bool {
-	switch s {
-	case "NaN", "Infinity", "-Infinity":
-		return true
-	}
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, hasFrac := strings.Cut(s, ".")
-	digits := func(d string) bool {
-		return d != "" && strings.Trim(d, "0123456789") == ""
-	}
-	return digits(intPart) && (!hasFrac || digits(frac))
-}
-
-func tagFor(k kind) byte {
-	return [...]byte{kindInt: tagInt, kindUint: tagUint, kindFloat: tagFloat, kindBool: tagFalse,
-		kindString: tagString, kindBytes: tagBytes, kindTime: tagTime, kindUUID: tagUUID, kindNumeric: tagNumeric}[k]
+	tok, err := keyset.CursorAt(c.codec(), ko, unsafe.Pointer(row))
+	return tok, public(err)
 }

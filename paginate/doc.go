@@ -1,8 +1,14 @@
-// Package paginate pages through tables by keyset ("seek") with opaque cursors, and
-// walks whole tables in batches, so that a page deep in a table costs what the first
-// page costs.
+// Package paginate is the vocabulary of keyset ("seek") pagination with opaque
+// cursors: the [Request] a handler builds from a client's query string, the [Page] it
+// gets back, the [Order] to page in, and the [Codec] that makes and checks cursor
+// tokens. A page deep in a table costs what the first page costs.
 //
-// Most code reaches it through orm's front door:
+// Package orm runs the pages: [Request] goes to orm's Select.Paginate, [OffsetRequest]
+// to Select.PaginateOffset, and Select.Batches and Select.Each walk a whole table. They
+// run on whatever the orm.DB runs on: its pool, or a transaction begun with pgx and
+// handed over with db.WithTx(tx) (or the one inside db.Tx). Pages are of orm queries:
+// write a query that needs more than the model's own conditions with Where and '?'
+// placeholders or squirrel conditions, Join and Preload.
 //
 //	order, err := paginate.ParseSort[Post](r.URL.Query().Get("sort"), "created_at", "title")
 //	if err != nil { ... } // 400: errors.Is(err, paginate.ErrInvalidSort)
@@ -11,11 +17,7 @@
 //	if err != nil { ... } // 400 when errors.Is(err, paginate.ErrInvalidCursor)
 //	// page.Items, page.HasNext, page.Next (for ?after=), page.Prev (for ?before=)
 //
-// It works on its own too, on any [Querier] (a *pgxpool.Pool, a pgx.Tx, an orm.DB):
-// [Keyset], [Offset] and [Batches] select a model's columns from its table with
-// optional squirrel conditions, and [NewPlan] / [NewPage] let an engine that builds
-// its own SELECT add the keyset condition, ORDER BY and LIMIT to it and cut the rows
-// into a page.
+// A bad cursor or sort is refused before any statement is sent.
 //
 // # Orders
 //
@@ -23,9 +25,9 @@
 // ends with the primary key: [OrderBy] and [ParseSort] append it as tie-breaker
 // (in the direction of the last key) when the keys do not include it, so every row has
 // exactly one position and no row is skipped or repeated between pages. Sort keys
-// from code go through [OrderBy] ("-created_at", "title ASC"); sort keys from users go
-// through [ParseSort], which accepts only the names of an allowlist and refuses
-// anything else with a [*SortError] before any SQL is built.
+// from code go through [OrderBy] ("-created_at", "title ASC") or orm's Select.OrderBy;
+// sort keys from users go through [ParseSort], which accepts only the names of an
+// allowlist and refuses anything else with a [*SortError] before any SQL is built.
 //
 // # The keyset condition
 //
@@ -33,7 +35,7 @@
 // it. When all directions agree and no key is nullable that is a row-value comparison,
 // which PostgreSQL answers with one index range scan:
 //
-//	WHERE ("posts"."created_at", "posts"."id") > ($1, $2) ORDER BY "posts"."created_at", "posts"."id" LIMIT 21
+//	WHERE ("posts"."created_at", "posts"."id") > ($1, $2) ORDER BY "posts"."created_at", "posts"."id" LIMIT $3
 //
 // With mixed directions a row value would be wrong, so the condition is expanded,
 // keeping a bound on the first key for the index:
@@ -46,15 +48,18 @@
 // (IS NULL / IS NOT NULL terms), so rows with NULL keys are reached like any other.
 // Where the NULLs of the first key follow a non-NULL cursor value, the rows after it
 // are two ranges of the index (the values, then the NULLs), so the page is sent as one
-// SELECT per range joined by UNION ALL, each an index range scan from the cursor
-// ([Plan.Branches]); deep pages stay as cheap as the first. Nullability comes from the
-// Go type, so give NOT NULL columns non-pointer types: the row-value form needs NOT
-// NULL keys. The page fetches Limit+1 rows to learn whether another page follows;
-// there is no COUNT unless [Request.Count] asks for one. Paging backward
-// ([Request.Before]) reverses the comparison and the ORDER BY, then the items are put
-// back in order. A page that comes back empty after a cursor (its rows deleted
-// meanwhile, or one page too far) still carries a cursor back to its own position,
-// included: [Page.Prev] after an After, [Page.Next] after a Before.
+// SELECT per range joined by UNION ALL, each an index range scan from the cursor; deep
+// pages stay as cheap as the first. Nullability comes from the Go type, so give NOT
+// NULL columns non-pointer types: the row-value form needs NOT NULL keys.
+//
+// Values are always bound parameters, and so is LIMIT: pages of any size share one
+// statement text. The page fetches Limit+1 rows to learn whether another page
+// follows; there is no COUNT unless [Request.Count] asks for one (sent in the page's
+// round trip). Paging backward ([Request.Before]) reverses the comparison and the
+// ORDER BY, then the items are put back in order. A page that comes back empty after a
+// cursor (its rows deleted meanwhile, or one page too far) still carries a cursor back
+// to its own position, included: [Page.Prev] after an After, [Page.Next] after a
+// Before.
 //
 // # Cursors
 //
@@ -65,17 +70,19 @@
 // with another order or model, or malformed, truncated, oversized or forged, is a
 // [*CursorError]: errors.Is(err, [ErrInvalidCursor]) holds, and nothing panics. Give the
 // Codec a Key to sign tokens with HMAC-SHA256, checked before the token is parsed.
+// Tokens stay valid across releases: a change that must invalidate them gets a new
+// token version. [CursorFor] makes the cursor of a row in hand, for links into the
+// middle of a list.
 //
 // # Offset pages
 //
-// [Offset] and [OffsetRequest] number pages, for small tables and admin screens that
-// jump to page N. They are slow for deep pages (PostgreSQL reads and discards every
-// skipped row) and unstable under concurrent writes; see [OffsetRequest].
+// [OffsetRequest] numbers pages, for small tables and admin screens that jump to page
+// N. Offset pages are slow for deep pages (PostgreSQL reads and discards every skipped
+// row) and unstable under concurrent writes; see [OffsetRequest].
 //
 // # Batches
 //
-// [Batches] (and orm's Select.Batches and Select.Each) walk a whole table in keyset
-// batches, one statement per batch, with no transaction or server-side cursor held
-// between batches and one batch in memory. [Walk] drives the same loop for other
-// engines.
+// orm's Select.Batches and Select.Each walk a whole table in keyset batches, one
+// statement per batch (plus the preloads), with no transaction or server-side cursor
+// held between batches and one batch in memory.
 package paginate

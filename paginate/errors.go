@@ -3,16 +3,19 @@ package paginate
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/batchorm/batchorm/internal/keyset"
 )
 
 // ErrInvalidCursor is matched by errors.Is for every cursor token that cannot be used:
 // malformed, truncated, oversized, forged (bad signature), of an unknown version, or
-// made for another order or another model. Handlers can map it to 400 Bad Request.
+// made for another order or another model, and for a request with both After and
+// Before. Handlers can map it to 400 Bad Request.
 var ErrInvalidCursor = errors.New("paginate: invalid cursor")
 
 // ErrInvalidSort is matched by errors.Is for every sort order that cannot be used: a
-// field outside the allowlist, an unknown column, a duplicate, a malformed spec.
+// field outside the allowlist, an unknown column, a duplicate, a malformed spec, an
+// order made for another model.
 var ErrInvalidSort = errors.New("paginate: invalid sort")
 
 // CursorError says why a cursor token was refused. errors.Is(err, ErrInvalidCursor) is
@@ -22,14 +25,10 @@ type CursorError struct {
 }
 
 // Error implements error.
-func (e *CursorError) Error() string { return "paginate: invalid cursor: " + e.Reason }
+func (e *CursorError) Error() string { return "paginate: " + (*keyset.CursorError)(e).Error() }
 
 // Unwrap makes errors.Is(err, ErrInvalidCursor) true.
 func (e *CursorError) Unwrap() error { return ErrInvalidCursor }
-
-func cursorErr(format string, a ...any) error {
-	return &CursorError{Reason: fmt.Sprintf(format, a...)}
-}
 
 // SortError says why a sort order was refused. errors.Is(err, ErrInvalidSort) is true
 // for it; when the name is not a column of the model, errors.As also reaches the
@@ -43,21 +42,7 @@ type SortError struct {
 }
 
 // Error implements error.
-func (e *SortError) Error() string {
-	var b strings.Builder
-	b.WriteString("paginate: sort")
-	if e.Field != "" {
-		fmt.Fprintf(&b, " field %q", e.Field)
-	}
-	fmt.Fprintf(&b, " on model %s: %s", e.Model, e.Reason)
-	if e.Allowed != nil {
-		fmt.Fprintf(&b, " (allowed: %s)", strings.Join(e.Allowed, ", "))
-	}
-	if e.Err != nil {
-		fmt.Fprintf(&b, ": %v", e.Err)
-	}
-	return b.String()
-}
+func (e *SortError) Error() string { return "paginate: " + (*keyset.SortError)(e).Error() }
 
 // Unwrap makes errors.Is(err, ErrInvalidSort) true and lets errors.As reach Err.
 func (e *SortError) Unwrap() []error {
@@ -65,4 +50,18 @@ func (e *SortError) Unwrap() []error {
 		return []error{ErrInvalidSort, e.Err}
 	}
 	return []error{ErrInvalidSort}
+}
+
+// public returns err as users see it: the machinery's cursor and sort errors as
+// paginate's types (the same fields), anything else behind paginate's prefix.
+func public(err error) error {
+	switch e := err.(type) {
+	case nil:
+		return nil
+	case *keyset.CursorError:
+		return (*CursorError)(e)
+	case *keyset.SortError:
+		return (*SortError)(e)
+	}
+	return fmt.Errorf("paginate: %w", err)
 }

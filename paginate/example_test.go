@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
 	"github.com/batchorm/batchorm/paginate"
 )
@@ -72,8 +73,31 @@ func ExampleCursorFor() {
 	// [<nil> 42] <nil>
 }
 
-// ExampleKeyset pages through a table on any querier, following Next.
-func ExampleKeyset() {
+// ExampleOrderBy makes an order from keys written in code: the primary key is
+// appended as tie-breaker, in the direction of the last key.
+func ExampleOrderBy() {
+	order, err := paginate.OrderBy[Post]("-created_at")
+	fmt.Println(order, err)
+	for _, k := range order.Keys() {
+		fmt.Printf("%s desc=%v\n", k.Column, k.Desc)
+	}
+
+	byScore, err := paginate.OrderBy[Post]("score DESC NULLS LAST", "title")
+	fmt.Println(byScore, err)
+
+	_, err = paginate.OrderBy[Post]("nickname")
+	fmt.Println(errors.Is(err, paginate.ErrInvalidSort))
+	// Output:
+	// -created_at,-id <nil>
+	// created_at desc=true
+	// id desc=true
+	// -score NULLS LAST,title,id <nil>
+	// true
+}
+
+// ExampleRequest pages through a table with orm's Select.Paginate, following Next: one
+// statement per page, however deep.
+func ExampleRequest() {
 	ctx := context.Background()
 	db, cleanup, err := ormtest.Open(ctx, ormtest.Schema(postsDDL))
 	if err != nil {
@@ -90,7 +114,7 @@ func ExampleKeyset() {
 	}
 	req := paginate.Request{Order: order, Limit: 2}
 	for {
-		page, err := paginate.Keyset[Post](ctx, db, req)
+		page, err := orm.Query[Post](db).Where(orm.Eq{"author_id": 1}).Paginate(ctx, req)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -110,8 +134,35 @@ func ExampleKeyset() {
 	// post 1 (Jan 1)
 }
 
-// ExampleBatches walks a whole table in batches, one statement each.
-func ExampleBatches() {
+// ExampleOffsetRequest jumps to a numbered page with orm's Select.PaginateOffset,
+// counting the rows in the same round trip.
+func ExampleOffsetRequest() {
+	ctx := context.Background()
+	db, cleanup, err := ormtest.Open(ctx, ormtest.Schema(postsDDL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer cleanup()
+	if _, err := db.Exec(ctx, `INSERT INTO posts (created_at, title, author_id)
+		SELECT now(), 'post ' || i, 1 FROM generate_series(1, 7) AS i`); err != nil {
+		log.Fatal(err)
+	}
+	page, err := orm.Query[Post](db).OrderBy("-id").
+		PaginateOffset(ctx, paginate.OffsetRequest{Page: 2, Size: 3, Count: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range page.Items {
+		fmt.Print(p.Title, "; ")
+	}
+	fmt.Println("page", page.Page, "of", (page.Total+int64(page.Size)-1)/int64(page.Size), "more:", page.HasNext)
+	// Output:
+	// post 4; post 3; post 2; page 2 of 3 more: true
+}
+
+// Example_batches walks a whole table in batches with orm's Select.Batches: one
+// statement each, no transaction held between them.
+func Example_batches() {
 	ctx := context.Background()
 	db, cleanup, err := ormtest.Open(ctx, ormtest.Schema(postsDDL))
 	if err != nil {
@@ -123,7 +174,7 @@ func ExampleBatches() {
 		log.Fatal(err)
 	}
 	total := 0
-	for batch, err := range paginate.Batches[Post](ctx, db, paginate.Order{}, 1000) {
+	for batch, err := range orm.Query[Post](db).Batches(ctx, 1000) {
 		if err != nil {
 			log.Fatal(err)
 		}

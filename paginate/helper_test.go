@@ -48,6 +48,14 @@ type Item struct {
 	E  sql.NullBool
 }
 
+const postsDDL = `CREATE TABLE posts (
+	id bigserial PRIMARY KEY,
+	created_at timestamptz NOT NULL,
+	title text NOT NULL,
+	score int,
+	author_id int NOT NULL
+)`
+
 const itemsDDL = `CREATE TABLE items (
 	id bigserial PRIMARY KEY,
 	a int NOT NULL,

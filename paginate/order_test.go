@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/batchorm/batchorm/internal/keyset"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/paginate"
 )
@@ -172,5 +173,21 @@ func TestOrder_Reverse_Keys(t *testing.T) {
 	}
 	if k := n.Keys()[0]; k != (paginate.Key{Column: "score", Desc: true}) {
 		t.Fatalf("Keys: got %+v", k)
+	}
+}
+
+// The limits paginate documents are the ones the machinery enforces.
+func TestLimits_matchTheMachinery(t *testing.T) {
+	t.Parallel()
+	for name, pair := range map[string][2]int{
+		"DefaultLimit":       {paginate.DefaultLimit, keyset.DefaultLimit},
+		"MaxSortSpecLen":     {paginate.MaxSortSpecLen, keyset.MaxSortSpecLen},
+		"MaxSortKeys":        {paginate.MaxSortKeys, keyset.MaxSortKeys},
+		"DefaultMaxTokenLen": {paginate.DefaultMaxTokenLen, keyset.DefaultMaxTokenLen},
+		"MinKeyLen":          {paginate.MinKeyLen, keyset.MinKeyLen},
+	} {
+		if pair[0] != pair[1] {
+			t.Errorf("%s: paginate says %d, the machinery uses %d", name, pair[0], pair[1])
+		}
 	}
 }

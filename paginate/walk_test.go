@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
 	"github.com/batchorm/batchorm/paginate"
 )
@@ -26,10 +27,10 @@ var walkOrders = [][]string{
 	{"-e NULLS LAST", "b nulls first", "a"}, {"a nulls first", "-d"}, {"-b nulls first", "e nulls last"},
 }
 
-// TestKeyset_walk walks every order forward and then backward with small pages,
+// TestSelect_Paginate_walk walks every order forward and then backward with small pages,
 // comparing with the same order computed in Go: every row exactly once, one statement
 // per page.
-func TestKeyset_walk(t *testing.T) {
+func TestSelect_Paginate_walk(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	db, items := mustItems(t, ctx, 150)
@@ -38,15 +39,12 @@ func TestKeyset_walk(t *testing.T) {
 			t.Parallel()
 			o := mustOrder[Item](t, keys...)
 			want := goSort(items, keys...)
-			fetch := func(ctx context.Context, req paginate.Request) (paginate.Page[Item], error) {
-				return paginate.Keyset[Item](ctx, db, req)
-			}
-			pages := walkForward(t, ctx, fetch, o, 7)
+			pages := walkForward(t, ctx, orm.Query[Item](db).Paginate, o, 7)
 			got := concatIDs(pages)
 			if !slices.Equal(got, want) {
 				t.Fatalf("forward walk:\n got %v\nwant %v", got, want)
 			}
-			back := walkBackward(t, ctx, fetch, o, 7, pages[len(pages)-1])
+			back := walkBackward(t, ctx, orm.Query[Item](db).Paginate, o, 7, pages[len(pages)-1])
 			got = append(concatIDs(back), ids(pages[len(pages)-1].Items, itemID)...)
 			if !slices.Equal(got, want) {
 				t.Fatalf("backward walk:\n got %v\nwant %v", got, want)
@@ -55,8 +53,8 @@ func TestKeyset_walk(t *testing.T) {
 	}
 }
 
-// TestKeyset_walk_withCondition pages through a filtered table.
-func TestKeyset_walk_withCondition(t *testing.T) {
+// TestSelect_Paginate_walk_withCondition pages through a filtered table.
+func TestSelect_Paginate_walk_withCondition(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	db, items := mustItems(t, ctx, 60)
@@ -67,18 +65,17 @@ func TestKeyset_walk_withCondition(t *testing.T) {
 		}
 	}
 	o := mustOrder[Item](t, "-b", "c")
-	pages := walkForward(t, ctx, func(ctx context.Context, req paginate.Request) (paginate.Page[Item], error) {
-		// The OR must stay inside its condition: the keyset condition is ANDed to all of it.
-		return paginate.Keyset[Item](ctx, db, req, sqExpr(`"items"."a" <> ?`, 2), sqExpr(`a <> ? OR id < ?`, 1, 30))
-	}, o, 4)
+	// The OR must stay inside its condition: the keyset condition is ANDed to all of it.
+	q := orm.Query[Item](db).Where(orm.NotEq{"a": 2}).Where(sqExpr(`a <> ? OR id < ?`, 1, 30))
+	pages := walkForward(t, ctx, q.Paginate, o, 4)
 	if got, want := concatIDs(pages), goSort(kept, "-b", "c"); !slices.Equal(got, want) {
 		t.Fatalf("got %v\nwant %v", got, want)
 	}
 }
 
-// TestKeyset_count pages a filtered table asking for the total on every page: the
+// TestSelect_Paginate_count pages a filtered table asking for the total on every page: the
 // COUNT ignores the cursor and shares the page's round trip.
-func TestKeyset_count(t *testing.T) {
+func TestSelect_Paginate_count(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	db, items := mustItems(t, ctx, 40)
@@ -94,7 +91,7 @@ func TestKeyset_count(t *testing.T) {
 		var page paginate.Page[Item]
 		var err error
 		ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 2, RoundTrips: 1}, func(ctx context.Context) {
-			page, err = paginate.Keyset[Item](ctx, db, req, sqExpr(`"items"."a" <> ?`, 2))
+			page, err = orm.Query[Item](db).Where(sqExpr(`"items"."a" <> ?`, 2)).Paginate(ctx, req)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -186,15 +183,15 @@ func concatIDs(pages []paginate.Page[Item]) []int64 {
 	return out
 }
 
-// TestKeyset_emptyTable returns an empty first page without cursors.
-func TestKeyset_emptyTable(t *testing.T) {
+// TestSelect_Paginate_emptyTable returns an empty first page without cursors.
+func TestSelect_Paginate_emptyTable(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	db := ormtest.New(t, ormtest.Schema(itemsDDL))
 	var page paginate.Page[Item]
 	var err error
 	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
-		page, err = paginate.Keyset[Item](ctx, db, paginate.Request{})
+		page, err = orm.Query[Item](db).Paginate(ctx, paginate.Request{})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -204,21 +201,21 @@ func TestKeyset_emptyTable(t *testing.T) {
 	}
 }
 
-// TestKeyset_badCursor_noStatement refuses a bad cursor before any SQL is sent.
-func TestKeyset_badCursor_noStatement(t *testing.T) {
+// TestSelect_Paginate_badCursor_noStatement refuses a bad cursor before any SQL is sent.
+func TestSelect_Paginate_badCursor_noStatement(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	db := ormtest.New(t, ormtest.Schema(itemsDDL))
 	ormtest.AssertStatements(t, ctx, 0, func(ctx context.Context) {
-		_, err := paginate.Keyset[Item](ctx, db, paginate.Request{After: "bm9wZQ", Codec: signing})
+		_, err := orm.Query[Item](db).Paginate(ctx, paginate.Request{After: "bm9wZQ", Codec: signing})
 		if !isInvalidCursor(err) {
 			t.Errorf("got %v, want ErrInvalidCursor", err)
 		}
 	})
 }
 
-// TestOffset_pages compares offset pages with the Go order, with and without COUNT.
-func TestOffset_pages(t *testing.T) {
+// TestSelect_PaginateOffset_pages compares offset pages with the Go order, with and without COUNT.
+func TestSelect_PaginateOffset_pages(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	db, items := mustItems(t, ctx, 45)
@@ -243,7 +240,7 @@ func TestOffset_pages(t *testing.T) {
 			var page paginate.OffsetPage[Item]
 			var err error
 			ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: tt.statements, RoundTrips: 1}, func(ctx context.Context) {
-				page, err = paginate.Offset[Item](ctx, db, tt.req)
+				page, err = orm.Query[Item](db).PaginateOffset(ctx, tt.req)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -258,41 +255,45 @@ func TestOffset_pages(t *testing.T) {
 	}
 }
 
-func TestNewOffsetPlan_badRequests(t *testing.T) {
+// TestSelect_PaginateOffset_badRequests refuses bad offset requests before anything
+// is sent: these need no database.
+func TestSelect_PaginateOffset_badRequests(t *testing.T) {
 	t.Parallel()
+	ctx := testCtx(t)
 	o := mustOrder[Item](t)
 	tests := map[string]struct {
 		req  paginate.OffsetRequest
+		is   error
 		want string
 	}{
-		"another model": {req: paginate.OffsetRequest{Order: mustOrder[Post](t)}, want: "paginate: sort on model paginate_test.Item: order was made for model paginate_test.Post"},
-		"negative page": {req: paginate.OffsetRequest{Order: o, Page: -2}, want: "paginate: negative Page -2"},
-		"negative size": {req: paginate.OffsetRequest{Order: o, Size: -1}, want: "paginate: negative Size -1"},
-		"overflow":      {req: paginate.OffsetRequest{Order: o, Page: 1 << 62, Size: 1000}, want: "paginate: Page 4611686018427387904 is out of range"},
+		"another model": {req: paginate.OffsetRequest{Order: mustOrder[Post](t)}, is: paginate.ErrInvalidSort,
+			want: "orm: PaginateOffset: sort on model paginate_test.Item: order was made for model paginate_test.Post"},
+		"negative page": {req: paginate.OffsetRequest{Order: o, Page: -2}, want: "orm: PaginateOffset: negative Page -2"},
+		"negative size": {req: paginate.OffsetRequest{Order: o, Size: -1}, want: "orm: PaginateOffset: negative Size -1"},
+		"overflow":      {req: paginate.OffsetRequest{Order: o, Page: 1 << 62, Size: 1000}, want: "orm: PaginateOffset: Page 4611686018427387904 is out of range"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := paginate.NewOffsetPlan[Item](tt.req)
-			if err == nil || err.Error() != tt.want {
+			_, err := orm.Query[Item](nil).PaginateOffset(ctx, tt.req)
+			if err == nil || err.Error() != tt.want || (tt.is != nil && !errors.Is(err, tt.is)) {
 				t.Fatalf("got %v, want %s", err, tt.want)
 			}
 		})
 	}
 }
 
-// TestBatches_concurrentInserts walks a table while rows are inserted behind and ahead
+// TestSelect_Batches_concurrentInserts walks a table while rows are inserted behind and ahead
 // of the walk: every row present at the start is seen exactly once, no row twice, one
 // statement per batch.
-func TestBatches_concurrentInserts(t *testing.T) {
+func TestSelect_Batches_concurrentInserts(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	db, items := mustItems(t, ctx, 95)
-	o := mustOrder[Item](t, "a")
 	seen := map[int64]int{}
 	batches := 0
 	log := ormtest.Record(ctx, func(ctx context.Context) {
-		for batch, err := range paginate.Batches[Item](ctx, db, o, 10) {
+		for batch, err := range orm.Query[Item](db).OrderBy("a").Batches(ctx, 10) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -322,34 +323,37 @@ func TestBatches_concurrentInserts(t *testing.T) {
 	}
 }
 
-// TestBatches_breakAndErrors stops when the loop breaks and reports a bad size.
-func TestBatches_breakAndErrors(t *testing.T) {
+// TestSelect_Batches_breakAndErrors stops when the loop breaks and reports a bad size or
+// order once, before anything is sent.
+func TestSelect_Batches_breakAndErrors(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	db, _ := mustItems(t, ctx, 30)
 	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
-		for batch, err := range paginate.Batches[Item](ctx, db, paginate.Order{}, 10) {
+		for batch, err := range orm.Query[Item](db).Batches(ctx, 10) {
 			if err != nil || len(batch) != 10 {
 				t.Fatalf("got %d items, %v", len(batch), err)
 			}
 			break
 		}
 	})
-	for _, err := range paginate.Batches[Item](ctx, db, paginate.Order{}, 0) {
-		if err == nil || err.Error() != "paginate: batch size 0 must be positive" {
-			t.Fatalf("got %v", err)
+	ormtest.AssertStatements(t, ctx, 0, func(ctx context.Context) {
+		for _, err := range orm.Query[Item](db).Batches(ctx, 0) {
+			if err == nil || err.Error() != "orm: Batches: batch size 0 must be positive" {
+				t.Fatalf("got %v", err)
+			}
 		}
-	}
-	var errs int
-	for _, err := range paginate.Batches[Item](ctx, db, mustOrder[Post](t), 5) {
-		if !isInvalidSort(err) {
-			t.Fatalf("got %v, want ErrInvalidSort", err)
+		var errs int
+		for _, err := range orm.Query[Item](db).OrderBy("nope").Batches(ctx, 5) {
+			if !isInvalidSort(err) {
+				t.Fatalf("got %v, want ErrInvalidSort", err)
+			}
+			errs++
 		}
-		errs++
-	}
-	if errs != 1 {
-		t.Fatalf("got %d errors, want 1", errs)
-	}
+		if errs != 1 {
+			t.Fatalf("got %d errors, want 1", errs)
+		}
+	})
 }
 
 // Doc has sort keys of the remaining kinds: a uuid primary key, a timestamp without
@@ -361,9 +365,9 @@ type Doc struct {
 	F   float64
 }
 
-// TestKeyset_walk_typedKeys walks orders on uuid, timestamp, bytea and float keys and
+// TestSelect_Paginate_walk_typedKeys walks orders on uuid, timestamp, bytea and float keys and
 // compares with PostgreSQL's own ORDER BY: cursors carry these values exactly.
-func TestKeyset_walk_typedKeys(t *testing.T) {
+func TestSelect_Paginate_walk_typedKeys(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	db := ormtest.New(t, ormtest.Schema(`CREATE TABLE docs (
@@ -402,7 +406,7 @@ func TestKeyset_walk_typedKeys(t *testing.T) {
 			var got [][16]byte
 			req := paginate.Request{Order: o, Limit: 3}
 			for range 100 {
-				page, err := paginate.Keyset[Doc](ctx, db, req)
+				page, err := orm.Query[Doc](db).Paginate(ctx, req)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -421,10 +425,10 @@ func TestKeyset_walk_typedKeys(t *testing.T) {
 	}
 }
 
-// TestKeyset_emptyPageStepsBack: a page past the last row (its rows deleted since the
+// TestSelect_Paginate_emptyPageStepsBack: a page past the last row (its rows deleted since the
 // cursor was made) is empty but hands back its own position, included, so the client
 // can step back to the page that ended there; the same backward.
-func TestKeyset_emptyPageStepsBack(t *testing.T) {
+func TestSelect_Paginate_emptyPageStepsBack(t *testing.T) {
 	t.Parallel()
 	for _, keys := range [][]string{{"c"}, {"-b", "a"}, {"b nulls first", "-d"}} {
 		t.Run(strings.Join(keys, ","), func(t *testing.T) {
@@ -433,9 +437,7 @@ func TestKeyset_emptyPageStepsBack(t *testing.T) {
 			db, items := mustItems(t, ctx, 30)
 			o := mustOrder[Item](t, keys...)
 			want := goSort(items, keys...)
-			fetch := func(ctx context.Context, req paginate.Request) (paginate.Page[Item], error) {
-				return paginate.Keyset[Item](ctx, db, req)
-			}
+			fetch := orm.Query[Item](db).Paginate
 			pages := walkForward(t, ctx, fetch, o, 7)
 
 			// Forward: delete everything after page 1, then ask for the page after it.
@@ -473,9 +475,7 @@ func TestCursorFor(t *testing.T) {
 	for _, it := range items {
 		byID[it.ID] = it
 	}
-	fetch := func(ctx context.Context, req paginate.Request) (paginate.Page[Item], error) {
-		return paginate.Keyset[Item](ctx, db, req)
-	}
+	fetch := orm.Query[Item](db).Paginate
 	for _, keys := range [][]string{{}, {"-b", "a"}, {"d nulls first", "-e"}, {"c"}} {
 		o := mustOrder[Item](t, keys...)
 		want := goSort(items, keys...)

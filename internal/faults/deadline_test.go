@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -19,16 +20,24 @@ func TestDeadline_returnsPromptlyAndCancelsOnTheServer(t *testing.T) {
 	db := ormtest.New(t, ormtest.Schema(entriesDDL))
 	ctx := testCtx(t)
 	mustInsert(t, ctx, db)
-	qctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := orm.Query[Entry](db).Where("pg_sleep(5) IS NOT NULL").All(qctx)
-	late := time.Since(start) - 100*time.Millisecond
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("want context.DeadlineExceeded, got %v", err)
+	// The best of three tries, so that a busy machine's scheduling delay is not taken
+	// for a deadline that does not interrupt the query (which would take the full 5 s).
+	var lates []time.Duration
+	for range 3 {
+		qctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		start := time.Now()
+		_, err := orm.Query[Entry](db).Where("pg_sleep(5) IS NOT NULL").All(qctx)
+		late := time.Since(start) - 100*time.Millisecond
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("want context.DeadlineExceeded, got %v", err)
+		}
+		if lates = append(lates, late); late <= 50*time.Millisecond {
+			break
+		}
 	}
-	if late > 50*time.Millisecond {
-		t.Errorf("returned %v after the deadline, want within 50ms", late)
+	if best := slices.Min(lates); best > 50*time.Millisecond {
+		t.Errorf("returned %v after the deadline, want within 50ms", lates)
 	}
 	poll(t, ctx, "the server to stop the cancelled query", func() (struct{}, bool) {
 		var n int

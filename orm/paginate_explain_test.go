@@ -1,4 +1,4 @@
-package paginate_test
+package orm_test
 
 import (
 	"context"
@@ -12,29 +12,21 @@ import (
 	"github.com/batchorm/batchorm/paginate"
 )
 
-const postsDDL = `CREATE TABLE posts (
-	id bigserial PRIMARY KEY,
-	created_at timestamptz NOT NULL,
-	title text NOT NULL,
-	score int,
-	author_id int NOT NULL
-)`
-
-// TestKeyset_explain_deepPageUsesIndex checks with EXPLAIN that a keyset page deep in
+// TestSelect_Paginate_explain_deepPageUsesIndex checks with EXPLAIN that a keyset page deep in
 // a 20,000-row table is an index range scan on (created_at, id), with no sort and no
 // sequential scan, in every direction.
-func TestKeyset_explain_deepPageUsesIndex(t *testing.T) {
+func TestSelect_Paginate_explain_deepPageUsesIndex(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
-	db := ormtest.New(t, ormtest.Schema(postsDDL))
-	mustExec(t, ctx, db, `INSERT INTO posts (created_at, title, author_id)
+	db := ormtest.New(t, ormtest.Schema(pagePostsDDL))
+	mustExec(t, db, `INSERT INTO page_posts (created_at, title, author_id)
 		SELECT timestamptz '2024-01-01' + (i / 3) * interval '1 second', 'post ' || i, i % 100
 		FROM generate_series(1, 20000) AS i`)
-	mustExec(t, ctx, db, `CREATE INDEX posts_created_at_id_idx ON posts (created_at, id)`)
-	mustExec(t, ctx, db, `ANALYZE posts`)
+	mustExec(t, db, `CREATE INDEX page_posts_created_at_id_idx ON page_posts (created_at, id)`)
+	mustExec(t, db, `ANALYZE page_posts`)
 	var at time.Time
 	var id int64
-	if err := db.QueryRow(ctx, `SELECT created_at, id FROM posts ORDER BY created_at, id OFFSET 15000 LIMIT 1`).Scan(&at, &id); err != nil {
+	if err := db.QueryRow(ctx, `SELECT created_at, id FROM page_posts ORDER BY created_at, id OFFSET 15000 LIMIT 1`).Scan(&at, &id); err != nil {
 		t.Fatal(err)
 	}
 	tests := map[string]struct {
@@ -49,8 +41,8 @@ func TestKeyset_explain_deepPageUsesIndex(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			o := mustOrder[Post](t, tt.keys...)
-			tok := mustEncode(t, nil, o, []any{at, id})
+			o := mustOrderOf[pagePost](t, tt.keys...)
+			tok := mustToken(t, o, at, id)
 			root, _, out := explainPage(t, ctx, db, "FORMAT JSON", paginate.Request{Order: o}, tok, tt.before)
 			types := map[string]bool{}
 			index := ""
@@ -60,8 +52,8 @@ func TestKeyset_explain_deepPageUsesIndex(t *testing.T) {
 					index = n.IndexName
 				}
 			})
-			if index != "posts_created_at_id_idx" || types["Sort"] || types["Seq Scan"] {
-				t.Fatalf("plan is not an index range scan on posts_created_at_id_idx:\n%s", out)
+			if index != "page_posts_created_at_id_idx" || types["Sort"] || types["Seq Scan"] {
+				t.Fatalf("plan is not an index range scan on page_posts_created_at_id_idx:\n%s", out)
 			}
 		})
 	}
@@ -76,7 +68,7 @@ func explainPage(t *testing.T, ctx context.Context, db *orm.DB, options string, 
 	} else {
 		req.After = tok
 	}
-	sql, args, err := paginate.KeysetSQL[Post](req)
+	sql, args, err := orm.PageSQL(orm.Query[pagePost](db), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,29 +99,29 @@ func (n planNode) walk(fn func(planNode)) {
 	}
 }
 
-// TestKeyset_explain_nullableKeyReadsOnlyThePage checks with EXPLAIN ANALYZE that a
+// TestSelect_Paginate_explain_nullableKeyReadsOnlyThePage checks with EXPLAIN ANALYZE that a
 // page deep in an order on a nullable key reads about a page of rows, whichever end
 // its NULLs sort at and whichever way it pages: where NULLs follow a non-NULL cursor
 // the page is a UNION ALL of two index ranges, not an OR that PostgreSQL filters row
 // by row from the start of the index.
-func TestKeyset_explain_nullableKeyReadsOnlyThePage(t *testing.T) {
+func TestSelect_Paginate_explain_nullableKeyReadsOnlyThePage(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
-	db := ormtest.New(t, ormtest.Schema(postsDDL))
-	mustExec(t, ctx, db, `INSERT INTO posts (created_at, title, score, author_id)
+	db := ormtest.New(t, ormtest.Schema(pagePostsDDL))
+	mustExec(t, db, `INSERT INTO page_posts (created_at, title, score, author_id)
 		SELECT timestamptz '2024-01-01', 'post ' || i, CASE WHEN i % 4 <> 0 THEN i % 5000 END, 1
 		FROM generate_series(1, 40000) AS i`)
 	// An order that moves NULLs from PostgreSQL's default place needs an index that
 	// does too: the second index serves "score NULLS FIRST" and "-score NULLS LAST".
-	mustExec(t, ctx, db, `CREATE INDEX posts_score_id_idx ON posts (score, id)`)
-	mustExec(t, ctx, db, `CREATE INDEX posts_score_nf_id_idx ON posts (score NULLS FIRST, id)`)
-	mustExec(t, ctx, db, `ANALYZE posts`)
+	mustExec(t, db, `CREATE INDEX page_posts_score_id_idx ON page_posts (score, id)`)
+	mustExec(t, db, `CREATE INDEX page_posts_score_nf_id_idx ON page_posts (score NULLS FIRST, id)`)
+	mustExec(t, db, `ANALYZE page_posts`)
 	for _, keys := range []string{"score", "-score", "score nulls first", "-score nulls last"} {
 		for _, before := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/before=%v", keys, before), func(t *testing.T) {
 				t.Parallel()
-				o := mustOrder[Post](t, keys)
-				tok := mustEncode(t, nil, o, []any{int32(2500), int64(17502)}) // mid-table
+				o := mustOrderOf[pagePost](t, keys)
+				tok := mustToken(t, o, int32(2500), int64(17502)) // mid-table
 				root, sql, out := explainPage(t, ctx, db, "ANALYZE, FORMAT JSON", paginate.Request{Order: o, Limit: 10}, tok, before)
 				read := 0.0
 				root.walk(func(n planNode) {

@@ -1,4 +1,4 @@
-package paginate
+package keyset
 
 import (
 	"database/sql"
@@ -192,7 +192,7 @@ func normalize(v reflect.Value, k kind) (any, error) {
 	return nil, fmt.Errorf("%v value cannot be read as %s", v.Type(), k)
 }
 
-// normalizeAny is normalize for a value handed to [Codec.Encode]: its type must have
+// normalizeAny is normalize for a value handed to Encode: its type must have
 // the key's kind.
 func normalizeAny(v any, k kind) (any, error) {
 	if v == nil {
@@ -230,15 +230,15 @@ func intRange(t reflect.Type) (lo int64, hi uint64) {
 
 // inRange checks that a decoded integer fits the key's Go type, so that a crafted
 // cursor is refused here rather than by the driver.
-func (k sortKey) inRange(v any) error {
+func (k Key) inRange(v any) error {
 	switch x := v.(type) {
 	case int64:
 		if x < k.lo || (x > 0 && uint64(x) > k.hi) {
-			return fmt.Errorf("%d out of range for %v", x, k.col.Type)
+			return fmt.Errorf("%d out of range for %v", x, k.Col.Type)
 		}
 	case uint64:
 		if x > k.hi {
-			return fmt.Errorf("%d out of range for %v", x, k.col.Type)
+			return fmt.Errorf("%d out of range for %v", x, k.Col.Type)
 		}
 	}
 	return nil
