@@ -81,8 +81,7 @@ func TestPreload_countsDoNotGrowWithParents(t *testing.T) {
 	ctx := testCtx(t)
 	var first []string
 	for _, n := range []int{10, 1000, largeParents} {
-		var log *orm.QueryLog
-		log = ormtest.AssertCounts(t, ctx, counts(4, 3), func(ctx context.Context) {
+		log := ormtest.AssertCounts(t, ctx, counts(4, 3), func(ctx context.Context) {
 			users, err := orm.Query[User](db).Limit(n).OrderBy("id").
 				PreloadWith(loader.Path("Posts", loader.Limit(1)), loader.Path("Posts.Tags"), loader.Path("Profile")).All(ctx)
 			if err != nil {
