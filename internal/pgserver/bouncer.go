@@ -468,19 +468,15 @@ func adminSetting(ctx context.Context, connString, key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		v, err := rows.Values()
-		if err != nil {
-			return "", err
-		}
+	settings, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]any, error) { return r.Values() })
+	if err != nil {
+		return "", err
+	}
+	for _, v := range settings {
 		if len(v) >= 2 && v[0] == key {
 			s, _ := v[1].(string)
 			return s, nil
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return "", err
 	}
 	return "", fmt.Errorf("SHOW CONFIG has no %s", key)
 }
