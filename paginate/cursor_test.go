@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strconv"
@@ -177,6 +178,17 @@ func TestCodec_Decode_tampering(t *testing.T) {
 		"NULL in a NOT NULL key":        {unsigned, o, crafted(t, o, 3, 0)},
 		"text where timestamp expected": {unsigned, o, crafted(t, o, 3, 6, 1, 'x')},
 		"huge count":                    {unsigned, o, crafted(t, o, 0xff, 0xff, 0xff, 0xff, 0x0f)},
+	}
+	for _, c := range []string{"\r", "\n", "\r\n", "\t", "\x00", "."} {
+		for _, tok := range []struct {
+			name  string
+			codec *paginate.Codec
+			token string
+		}{{"signed", signed, stok}, {"unsigned", unsigned, utok}} {
+			for _, at := range []int{0, 3, len(tok.token) / 2, len(tok.token)} {
+				cases[fmt.Sprintf("%q inserted at %d, %s", c, at, tok.name)] = tc{tok.codec, o, tok.token[:at] + c + tok.token[at:]}
+			}
+		}
 	}
 	for i := range len(raw) {
 		cases["truncated to "+strconv.Itoa(i)] = tc{signed, o, base64.RawURLEncoding.EncodeToString(raw[:i])}

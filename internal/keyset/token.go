@@ -202,6 +202,11 @@ func (c *Codec) Decode(o Order, token string) (_ []any, inclusive bool, _ error)
 	case len(token) > c.maxLen():
 		return nil, false, cursorErr("token longer than %d characters", c.maxLen())
 	}
+	if i := strings.IndexFunc(token, notTokenRune); i >= 0 {
+		// Go's base64 decoder skips '\r' and '\n' even in strict mode: refuse them, and
+		// anything else outside the alphabet, before decoding.
+		return nil, false, cursorErr("not base64url: character %q at %d", token[i], i)
+	}
 	raw, err := b64.DecodeString(token)
 	if err != nil {
 		return nil, false, cursorErr("not base64url")
@@ -433,4 +438,9 @@ func numericText(s string) bool {
 func tagFor(k kind) byte {
 	return [...]byte{kindInt: tagInt, kindUint: tagUint, kindFloat: tagFloat, kindBool: tagFalse,
 		kindString: tagString, kindBytes: tagBytes, kindTime: tagTime, kindUUID: tagUUID, kindNumeric: tagNumeric}[k]
+}
+
+// notTokenRune reports whether r is outside the unpadded base64url alphabet.
+func notTokenRune(r rune) bool {
+	return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_')
 }
