@@ -189,7 +189,7 @@ var guardCases = []guardCase{
 	}},
 	{name: "first pages per parent", nPlusOne: true, run: func(t *testing.T, ctx context.Context, db *orm.DB, us []User) {
 		for _, u := range us[:3] {
-			_, err := orm.Query[Post](db).Where(orm.Eq{"user_id": u.ID}).Paginate(ctx, paginate.Request{Limit: 2})
+			_, err := orm.Query[Post](db).Where(orm.Eq{"user_id": u.ID}).Paginate(ctx, paginate.Request{Codec: testCodec, Limit: 2})
 			must(t, err)
 		}
 	}},
@@ -212,7 +212,7 @@ var guardCases = []guardCase{
 		must(t, orm.Query[User](db).Preload("Posts").Each(ctx, 3, func(User) error { return nil }))
 	}},
 	{name: "keyset walk with cursors", run: func(t *testing.T, ctx context.Context, db *orm.DB, us []User) {
-		req := paginate.Request{Limit: 7}
+		req := paginate.Request{Codec: testCodec, Limit: 7}
 		for {
 			page, err := orm.Query[Post](db).Paginate(ctx, req)
 			must(t, err)

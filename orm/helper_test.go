@@ -11,6 +11,7 @@ import (
 
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
+	"github.com/batchorm/batchorm/paginate"
 )
 
 const schema = `
@@ -129,3 +130,6 @@ func mustAll[T any](t testing.TB, ctx context.Context, want ormtest.Counts, quer
 	})
 	return rows
 }
+
+// testCodec makes the cursors of the tests: unsigned, so tests can craft them.
+var testCodec = &paginate.Codec{Unsigned: true}

@@ -43,7 +43,7 @@ func TestSelect_Paginate_explain_deepPageUsesIndex(t *testing.T) {
 			t.Parallel()
 			o := mustOrderOf[pagePost](t, tt.keys...)
 			tok := mustToken(t, o, at, id)
-			root, _, out := explainPage(t, ctx, db, "FORMAT JSON", paginate.Request{Order: o}, tok, tt.before)
+			root, _, out := explainPage(t, ctx, db, "FORMAT JSON", paginate.Request{Codec: testCodec, Order: o}, tok, tt.before)
 			types := map[string]bool{}
 			index := ""
 			root.walk(func(n planNode) {
@@ -122,7 +122,7 @@ func TestSelect_Paginate_explain_nullableKeyReadsOnlyThePage(t *testing.T) {
 				t.Parallel()
 				o := mustOrderOf[pagePost](t, keys)
 				tok := mustToken(t, o, int32(2500), int64(17502)) // mid-table
-				root, sql, out := explainPage(t, ctx, db, "ANALYZE, FORMAT JSON", paginate.Request{Order: o, Limit: 10}, tok, before)
+				root, sql, out := explainPage(t, ctx, db, "ANALYZE, FORMAT JSON", paginate.Request{Codec: testCodec, Order: o, Limit: 10}, tok, before)
 				read := 0.0
 				root.walk(func(n planNode) {
 					if n.NodeType == "Seq Scan" {

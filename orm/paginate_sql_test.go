@@ -37,7 +37,7 @@ const pagePostCols = `SELECT "page_posts"."id", "page_posts"."created_at", "page
 // mustToken encodes a cursor at values in o with the zero Codec.
 func mustToken(t testing.TB, o paginate.Order, values ...any) string {
 	t.Helper()
-	tok, err := (*paginate.Codec)(nil).Encode(o, values)
+	tok, err := testCodec.Encode(o, values)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestSelect_Paginate_sqlShapes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			o := mustOrderOf[pagePost](t, tt.keys...)
-			req := paginate.Request{Order: o}
+			req := paginate.Request{Codec: testCodec, Order: o}
 			if tt.values != nil {
 				if tt.before {
 					req.Before = mustToken(t, o, tt.values...)
@@ -227,18 +227,18 @@ func TestSelect_Paginate_statement(t *testing.T) {
 		wantArgs []any
 	}{
 		"first page, default limit": {
-			req:      paginate.Request{Order: o},
+			req:      paginate.Request{Codec: testCodec, Order: o},
 			wantSQL:  pagePostCols + ` WHERE "page_posts"."author_id" = $1 ORDER BY "page_posts"."created_at" DESC, "page_posts"."id" DESC LIMIT $2`,
 			wantArgs: []any{3, int64(21)},
 		},
 		"after a cursor": {
-			req: paginate.Request{Order: o, Limit: 5, After: mustToken(t, o, ts, int64(9))},
+			req: paginate.Request{Codec: testCodec, Order: o, Limit: 5, After: mustToken(t, o, ts, int64(9))},
 			wantSQL: pagePostCols + ` WHERE ("page_posts"."author_id" = $1) AND (("page_posts"."created_at", "page_posts"."id") < ($2, $3))` +
 				` ORDER BY "page_posts"."created_at" DESC, "page_posts"."id" DESC LIMIT $4`,
 			wantArgs: []any{3, ts, int64(9), int64(6)},
 		},
 		"nullable key with NULLs after the cursor: one SELECT per index range": {
-			req: paginate.Request{Order: byScore, Limit: 5, After: mustToken(t, byScore, int32(40), int64(9))},
+			req: paginate.Request{Codec: testCodec, Order: byScore, Limit: 5, After: mustToken(t, byScore, int32(40), int64(9))},
 			wantSQL: `(` + pagePostCols +
 				` WHERE ("page_posts"."author_id" = $1) AND ("page_posts"."score" <= $2 AND ("page_posts"."score" < $3 OR ("page_posts"."score" = $4 AND "page_posts"."id" < $5)))` +
 				` ORDER BY "page_posts"."score" DESC NULLS LAST, "page_posts"."id" DESC LIMIT $6)` +
@@ -248,7 +248,7 @@ func TestSelect_Paginate_statement(t *testing.T) {
 			wantArgs: []any{3, int64(40), int64(40), int64(40), int64(9), int64(6), 3},
 		},
 		"nullable ascending, value set, backward: NULLs before the cursor are the second range": {
-			req: paginate.Request{Order: mustOrderOf[pagePost](t, "-score"), Limit: 5, Before: mustToken(t, mustOrderOf[pagePost](t, "-score"), &score, int64(9))},
+			req: paginate.Request{Codec: testCodec, Order: mustOrderOf[pagePost](t, "-score"), Limit: 5, Before: mustToken(t, mustOrderOf[pagePost](t, "-score"), &score, int64(9))},
 			wantSQL: `(` + pagePostCols +
 				` WHERE ("page_posts"."author_id" = $1) AND ("page_posts"."score" >= $2 AND ("page_posts"."score" > $3 OR ("page_posts"."score" = $4 AND "page_posts"."id" > $5)))` +
 				` ORDER BY "page_posts"."score", "page_posts"."id" LIMIT $6)` +
@@ -286,14 +286,14 @@ func TestSelect_Paginate_badRequests(t *testing.T) {
 		is   error
 		want string
 	}{
-		"another model": {req: paginate.Request{Order: mustOrderOf[pageArticle](t)}, is: paginate.ErrInvalidSort,
+		"another model": {req: paginate.Request{Codec: testCodec, Order: mustOrderOf[pageArticle](t)}, is: paginate.ErrInvalidSort,
 			want: "orm: Paginate: sort on model orm_test.pagePost: order was made for model orm_test.pageArticle"},
-		"negative limit": {req: paginate.Request{Order: o, Limit: -1}, want: "orm: Paginate: negative Limit -1"},
-		"both cursors": {req: paginate.Request{Order: o, After: tok, Before: tok}, is: paginate.ErrInvalidCursor,
+		"negative limit": {req: paginate.Request{Codec: testCodec, Order: o, Limit: -1}, want: "orm: Paginate: negative Limit -1"},
+		"both cursors": {req: paginate.Request{Codec: testCodec, Order: o, After: tok, Before: tok}, is: paginate.ErrInvalidCursor,
 			want: "orm: Paginate: invalid cursor: both After and Before are set"},
 		"short key":      {req: paginate.Request{Order: o, After: tok, Codec: &paginate.Codec{Key: []byte("short")}}, want: "orm: Paginate: Codec.Key is 5 bytes, want at least 16"},
-		"garbage cursor": {req: paginate.Request{Order: o, After: "%%%"}, is: paginate.ErrInvalidCursor, want: "orm: Paginate: invalid cursor: not base64url"},
-		"huge limit":     {req: paginate.Request{Order: o, Limit: 1 << 31}, want: "orm: Paginate: Limit 2147483648 exceeds 1073741824"},
+		"garbage cursor": {req: paginate.Request{Codec: testCodec, Order: o, After: "%%%"}, is: paginate.ErrInvalidCursor, want: "orm: Paginate: invalid cursor: not base64url: character '%' at 0"},
+		"huge limit":     {req: paginate.Request{Codec: testCodec, Order: o, Limit: 1 << 31}, want: "orm: Paginate: Limit 2147483648 exceeds 1073741824"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -305,12 +305,12 @@ func TestSelect_Paginate_badRequests(t *testing.T) {
 		})
 	}
 	// The typed errors are paginate's, with their fields.
-	_, err := orm.Query[pagePost](nil).Paginate(context.Background(), paginate.Request{After: "%%%"})
+	_, err := orm.Query[pagePost](nil).Paginate(context.Background(), paginate.Request{Codec: testCodec, After: "%%%"})
 	var ce *paginate.CursorError
-	if !errors.As(err, &ce) || ce.Reason != "not base64url" {
+	if !errors.As(err, &ce) || ce.Reason != "not base64url: character '%' at 0" {
 		t.Fatalf("errors.As(%v, *paginate.CursorError): %+v", err, ce)
 	}
-	_, err = orm.Query[pagePost](nil).OrderBy("nope").Paginate(context.Background(), paginate.Request{})
+	_, err = orm.Query[pagePost](nil).OrderBy("nope").Paginate(context.Background(), paginate.Request{Codec: testCodec})
 	var se *paginate.SortError
 	var col *orm.ColumnError
 	if !errors.As(err, &se) || se.Field != "nope" || !errors.As(err, &col) {
@@ -341,13 +341,13 @@ func TestSelect_Paginate_sameStatementText(t *testing.T) {
 	offset := func(req paginate.OffsetRequest) func(ctx context.Context) error {
 		return func(ctx context.Context) error { _, err := q.PaginateOffset(ctx, req); return err }
 	}
-	first, err := q.Paginate(ctx, paginate.Request{Limit: 3})
+	first, err := q.Paginate(ctx, paginate.Request{Codec: testCodec, Limit: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pairs := map[string][2]func(ctx context.Context) error{
-		"first pages of 3 and 17 rows": {keyset(paginate.Request{Limit: 3}), keyset(paginate.Request{Limit: 17})},
-		"later pages of 3 and 17 rows": {keyset(paginate.Request{Limit: 3, After: first.Next}), keyset(paginate.Request{Limit: 17, After: first.Next})},
+		"first pages of 3 and 17 rows": {keyset(paginate.Request{Codec: testCodec, Limit: 3}), keyset(paginate.Request{Codec: testCodec, Limit: 17})},
+		"later pages of 3 and 17 rows": {keyset(paginate.Request{Codec: testCodec, Limit: 3, After: first.Next}), keyset(paginate.Request{Codec: testCodec, Limit: 17, After: first.Next})},
 		"offset pages 1 and 3":         {offset(paginate.OffsetRequest{Page: 1, Size: 5}), offset(paginate.OffsetRequest{Page: 3, Size: 7})},
 	}
 	for name, p := range pairs {

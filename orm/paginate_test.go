@@ -223,7 +223,7 @@ func TestSelect_Paginate_requestOrder(t *testing.T) {
 	}
 	q := orm.Query[pageArticle](db).Columns("id")
 	var got []int64
-	req := paginate.Request{Order: order, Limit: 4}
+	req := paginate.Request{Codec: testCodec, Order: order, Limit: 4}
 	for range 100 {
 		var page paginate.Page[pageArticle]
 		ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
@@ -253,7 +253,7 @@ func TestSelect_Paginate_errors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokByTitle := mustFirstNext(t, ctx, q, paginate.Request{Order: byTitle, Limit: 1})
+	tokByTitle := mustFirstNext(t, ctx, q, paginate.Request{Codec: testCodec, Order: byTitle, Limit: 1})
 	tests := map[string]struct {
 		q    orm.Select[pageArticle]
 		req  paginate.Request
@@ -261,32 +261,32 @@ func TestSelect_Paginate_errors(t *testing.T) {
 		want string
 	}{
 		"cursor of another order": {
-			q: q.OrderBy("-created_at"), req: paginate.Request{After: tokByTitle},
+			q: q.OrderBy("-created_at"), req: paginate.Request{Codec: testCodec, After: tokByTitle},
 			is: paginate.ErrInvalidCursor, want: "orm: Paginate: invalid cursor: made for another order or model",
 		},
 		"forged cursor": {
-			q: q, req: paginate.Request{After: "AAAA"},
+			q: q, req: paginate.Request{Codec: testCodec, After: "AAAA"},
 			is: paginate.ErrInvalidCursor, want: "orm: Paginate: invalid cursor: unknown version 0",
 		},
 		"order twice": {
-			q: q.OrderBy("title"), req: paginate.Request{Order: byTitle},
+			q: q.OrderBy("title"), req: paginate.Request{Codec: testCodec, Order: byTitle},
 			want: "orm: Paginate: order given both by OrderBy and by the request",
 		},
 		"order of another model": {
-			q: q, req: paginate.Request{Order: mustOrderOf[pageComment](t)},
+			q: q, req: paginate.Request{Codec: testCodec, Order: mustOrderOf[pageComment](t)},
 			is: paginate.ErrInvalidSort, want: "orm: Paginate: sort on model orm_test.pageArticle: order was made for model orm_test.pageComment",
 		},
 		"sort key on a joined relation": {
-			q: q.Join("Author").OrderBy("Author.name"), req: paginate.Request{},
+			q: q.Join("Author").OrderBy("Author.name"), req: paginate.Request{Codec: testCodec},
 			is:   paginate.ErrInvalidSort,
 			want: `orm: Paginate: sort field "Author.name" on model orm_test.pageArticle: unknown column (sort keys are columns of the model itself): unknown column "Author.name" on model orm_test.pageArticle (columns: id, author_id, title, rank, created_at)`,
 		},
 		"query with a limit": {
-			q: q.Limit(3), req: paginate.Request{},
+			q: q.Limit(3), req: paginate.Request{Codec: testCodec},
 			want: "orm: Paginate: the query has a Limit or Offset; the page sets them",
 		},
 		"unknown relation": {
-			q: q.Preload("Nope"), req: paginate.Request{},
+			q: q.Preload("Nope"), req: paginate.Request{Codec: testCodec},
 			want: `orm: Preload: unknown relation "Nope"`,
 		},
 	}
@@ -367,7 +367,7 @@ func TestSelect_Paginate_count(t *testing.T) {
 	}
 	want := sortArticles(kept, false)
 	q := orm.Query[pageArticle](db).Where(orm.Gte{"rank": 2}).OrderBy("-rank", "title").Join("Author").Preload("Comments")
-	req := paginate.Request{Limit: 4, Count: true}
+	req := paginate.Request{Codec: testCodec, Limit: 4, Count: true}
 	var got []int64
 	for range 100 {
 		var page paginate.Page[pageArticle]
@@ -391,7 +391,7 @@ func TestSelect_Paginate_count(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v\nwant %v", got, want)
 	}
-	page, err := q.Paginate(ctx, paginate.Request{Limit: 4})
+	page, err := q.Paginate(ctx, paginate.Request{Codec: testCodec, Limit: 4})
 	if err != nil || page.Total != -1 {
 		t.Fatalf("without Count: Total %d, %v", page.Total, err)
 	}
@@ -484,7 +484,7 @@ func ExampleSelect_Paginate() {
 		log.Fatal(err)
 	}
 	q := orm.Query[pageArticle](db).OrderBy("-created_at")
-	req := paginate.Request{Limit: 2}
+	req := paginate.Request{Codec: testCodec, Limit: 2}
 	for {
 		page, err := q.Paginate(ctx, req)
 		if err != nil {

@@ -284,7 +284,7 @@ func TestSelect_Where_orKeepsItsDepth(t *testing.T) {
 			if n, err := q.Count(ctx); err != nil || n != 1 {
 				t.Fatalf("count %d, %v", n, err)
 			}
-			page, err := q.Paginate(ctx, paginate.Request{Limit: 5})
+			page, err := q.Paginate(ctx, paginate.Request{Codec: testCodec, Limit: 5})
 			if err != nil || len(page.Items) != 1 {
 				t.Fatalf("page %+v, %v", page.Items, err)
 			}

@@ -77,7 +77,7 @@ func BenchmarkPaginate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	deepToken, err := (&paginate.Codec{}).Encode(order, []any{deepAt, deepID})
+	deepToken, err := testCodec.Encode(order, []any{deepAt, deepID})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func BenchmarkPaginate(b *testing.B) {
 	}{{name: "keyset_page1"}, {name: "keyset_deep", token: deepToken, at: &deepAt, id: deepID}} {
 		b.Run(c.name+"/batchorm", func(b *testing.B) {
 			benchLoop(b, func(ctx context.Context) int {
-				page, err := q.Paginate(ctx, paginate.Request{Limit: benchLimit, After: c.token})
+				page, err := q.Paginate(ctx, paginate.Request{Codec: testCodec, Limit: benchLimit, After: c.token})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -305,7 +305,7 @@ func BenchmarkPaginate_nullable(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	deepToken, err := paginate.CursorFor(nil, byScore, &deep)
+	deepToken, err := paginate.CursorFor(testCodec, byScore, &deep)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -334,7 +334,7 @@ func BenchmarkPaginate_nullable(b *testing.B) {
 	for _, c := range []struct{ name, token string }{{"page1", ""}, {"deep", deepToken}} {
 		b.Run(c.name+"/batchorm", func(b *testing.B) {
 			benchLoop(b, func(ctx context.Context) int {
-				page, err := q.Paginate(ctx, paginate.Request{Limit: benchLimit, After: c.token})
+				page, err := q.Paginate(ctx, paginate.Request{Codec: testCodec, Limit: benchLimit, After: c.token})
 				if err != nil || !page.HasNext {
 					b.Fatalf("page: %v", err)
 				}

@@ -68,10 +68,12 @@
 // Unicode, bytes, timestamps to the nanosecond with their zone offset, uuids, numerics
 // exactly) and a fingerprint of the order and model they were made for. A token used
 // with another order or model, or malformed, truncated, oversized or forged, is a
-// [*CursorError]: errors.Is(err, [ErrInvalidCursor]) holds, and nothing panics. Give the
-// Codec a Key to sign tokens with HMAC-SHA256, checked before the token is parsed.
-// Tokens stay valid across releases: a change that must invalidate them gets a new
-// token version. [CursorFor] makes the cursor of a row in hand, for links into the
+// [*CursorError]: errors.Is(err, [ErrInvalidCursor]) holds, and nothing panics.
+// Tokens are signed by default: a Codec needs a Key (HMAC-SHA256, checked before the
+// token is parsed), or must say Unsigned to hand out tokens clients can edit; a
+// request without one is [ErrNoKey], before anything is sent. A token is bound to its
+// order and model, not to the query's conditions. Tokens stay valid across releases:
+// a change that must invalidate them gets a new token version. [CursorFor] makes the cursor of a row in hand, for links into the
 // middle of a list.
 //
 // # Offset pages

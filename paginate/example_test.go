@@ -62,11 +62,12 @@ func ExampleCursorFor() {
 	}
 	fmt.Println(order)
 	row := Post{ID: 42, Score: nil}
-	token, err := paginate.CursorFor(nil, order, &row)
+	codec := &paginate.Codec{Key: []byte("a secret key of 32 random bytes!")}
+	token, err := paginate.CursorFor(codec, order, &row)
 	if err != nil {
 		log.Fatal(err)
 	}
-	values, err := (*paginate.Codec)(nil).Decode(order, token)
+	values, err := codec.Decode(order, token)
 	fmt.Println(values, err)
 	// Output:
 	// -score NULLS LAST,-id
@@ -112,7 +113,7 @@ func ExampleRequest() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	req := paginate.Request{Order: order, Limit: 2}
+	req := paginate.Request{Codec: testCodec, Order: order, Limit: 2}
 	for {
 		page, err := orm.Query[Post](db).Where(orm.Eq{"author_id": 1}).Paginate(ctx, req)
 		if err != nil {

@@ -74,6 +74,9 @@ func TestCodec_goldenTokens(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.order(t)
+			if tc.codec == nil {
+				tc.codec = &paginate.Codec{Unsigned: true}
+			}
 			var got string
 			var err error
 			if tc.included {

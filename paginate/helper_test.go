@@ -253,3 +253,6 @@ func sqExpr(sql string, args ...any) sq.Sqlizer { return sq.Expr(sql, args...) }
 func isInvalidCursor(err error) bool { return errors.Is(err, paginate.ErrInvalidCursor) }
 
 func isInvalidSort(err error) bool { return errors.Is(err, paginate.ErrInvalidSort) }
+
+// testCodec makes the cursors of the tests: unsigned, so tests can craft them.
+var testCodec = &paginate.Codec{Unsigned: true}

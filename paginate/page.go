@@ -19,8 +19,8 @@ type Request struct {
 	// Before asks for the page that precedes the row this cursor points at (a
 	// [Page.Prev]). After and Before cannot both be set.
 	Before string
-	// Codec decodes the request's cursor and encodes the page's. Default (nil): the
-	// zero Codec, unsigned tokens.
+	// Codec decodes the request's cursor and encodes the page's. Required: nil is
+	// [ErrNoKey] (a Codec with a Key, or one that says Unsigned).
 	Codec *Codec
 	// Count asks for the number of rows the query matches, on every page (its
 	// conditions without the cursor's), in [Page.Total]. It costs one more statement,

@@ -191,7 +191,7 @@ func TestSelect_Paginate_emptyTable(t *testing.T) {
 	var page paginate.Page[Item]
 	var err error
 	ormtest.AssertStatements(t, ctx, 1, func(ctx context.Context) {
-		page, err = orm.Query[Item](db).Paginate(ctx, paginate.Request{})
+		page, err = orm.Query[Item](db).Paginate(ctx, paginate.Request{Codec: testCodec})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -404,7 +404,7 @@ func TestSelect_Paginate_walk_typedKeys(t *testing.T) {
 			rows.Close()
 			o := mustOrder[Doc](t, tt.keys...)
 			var got [][16]byte
-			req := paginate.Request{Order: o, Limit: 3}
+			req := paginate.Request{Codec: testCodec, Order: o, Limit: 3}
 			for range 100 {
 				page, err := orm.Query[Doc](db).Paginate(ctx, req)
 				if err != nil {

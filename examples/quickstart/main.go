@@ -161,7 +161,10 @@ func run(ctx context.Context) error {
 
 	sctx, qlog = step("4. Paginate: keyset pages of books since 2000, newest first, 1 statement per page")
 	recent := orm.Query[Book](db).Join("Author").Where(orm.Gte{"year": 2000}).OrderBy("-year") // a value: reused for every page
-	page, err := recent.Paginate(sctx, paginate.Request{Limit: 4})
+	// Cursors are signed: a client cannot edit one. Keep the key in your secrets (32
+	// random bytes); changing it invalidates the cursors handed out before.
+	codec := &paginate.Codec{Key: []byte("quickstart demo key of 32 bytes!")}
+	page, err := recent.Paginate(sctx, paginate.Request{Limit: 4, Codec: codec})
 	if err != nil {
 		return err
 	}
@@ -169,7 +172,7 @@ func run(ctx context.Context) error {
 	if !page.HasNext {
 		return errors.New("page 1 should be followed by more")
 	}
-	page, err = recent.Paginate(sctx, paginate.Request{Limit: 4, After: page.Next})
+	page, err = recent.Paginate(sctx, paginate.Request{Limit: 4, After: page.Next, Codec: codec})
 	if err != nil {
 		return fmt.Errorf("page 2: %w", err)
 	}

@@ -60,11 +60,11 @@ func TestPlan_Apply_includedPosition(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tok, err := (*keyset.Codec)(nil).Encode(o, tt.values, true)
+			tok, err := keyset.WalkCodec.Encode(o, tt.values, true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := keyset.NewPlan(m, keyset.Request{Order: o, After: tok})
+			p, err := keyset.NewPlan(m, keyset.Request{Order: o, After: tok, Codec: keyset.WalkCodec})
 			if err != nil {
 				t.Fatal(err)
 			}

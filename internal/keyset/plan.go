@@ -23,7 +23,7 @@ type Request struct {
 	Limit  int   // 0: DefaultLimit
 	After  string
 	Before string
-	Codec  *Codec // nil: the zero Codec
+	Codec  *Codec // nil: ErrNoKey
 }
 
 // Plan is a keyset page request checked against its model, its cursor decoded: the
@@ -46,6 +46,9 @@ func NewPlan(m *model.Model, req Request) (*Plan, error) {
 		return nil, err
 	}
 	p := &Plan{order: o, send: o, limit: req.Limit, codec: req.Codec}
+	if err := req.Codec.Check(); err != nil { // before anything is sent, not when a cursor is made
+		return nil, err
+	}
 	switch {
 	case req.Limit < 0:
 		return nil, fmt.Errorf("negative Limit %d", req.Limit)

@@ -66,13 +66,17 @@ var b64 = base64.RawURLEncoding.Strict()
 // paginate.Codec's, which converts to it; see there for what they mean. A nil *Codec
 // is the zero Codec.
 type Codec struct {
-	Key    []byte
-	MaxLen int
+	Key      []byte
+	MaxLen   int
+	Unsigned bool
 }
 
 // WalkCodec carries a batch walk's position from one batch to the next inside the
 // process: unsigned, and large enough for any key.
-var WalkCodec = &Codec{MaxLen: 1 << 24}
+var WalkCodec = &Codec{MaxLen: 1 << 24, Unsigned: true}
+
+// ErrNoKey is returned when a Codec has neither a Key nor Unsigned set.
+var ErrNoKey = errors.New("the Codec has no Key: sign cursors with a Key of 32 random bytes, or set Unsigned: true to hand out cursors clients can edit")
 
 func (c *Codec) maxLen() int {
 	if c == nil || c.MaxLen <= 0 {
@@ -83,7 +87,13 @@ func (c *Codec) maxLen() int {
 
 func (c *Codec) key() ([]byte, error) {
 	if c == nil || len(c.Key) == 0 {
-		return nil, nil
+		if c != nil && c.Unsigned {
+			return nil, nil
+		}
+		return nil, ErrNoKey
+	}
+	if c.Unsigned {
+		return nil, errors.New("the Codec has a Key and says Unsigned: choose one")
 	}
 	if len(c.Key) < MinKeyLen {
 		return nil, fmt.Errorf("Codec.Key is %d bytes, want at least %d", len(c.Key), MinKeyLen)
@@ -443,4 +453,10 @@ func tagFor(k kind) byte {
 // notTokenRune reports whether r is outside the unpadded base64url alphabet.
 func notTokenRune(r rune) bool {
 	return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+}
+
+// Check reports whether c can make and read tokens: a Key (long enough) or Unsigned.
+func (c *Codec) Check() error {
+	_, err := c.key()
+	return err
 }

@@ -27,7 +27,7 @@ func TestMixedOperations_concurrent(t *testing.T) {
 			return err
 		},
 		func(int, int) error {
-			_, err := orm.Query[Book](db).Paginate(ctx, paginate.Request{Limit: 5, Count: true})
+			_, err := orm.Query[Book](db).Paginate(ctx, paginate.Request{Codec: testCodec, Limit: 5, Count: true})
 			return err
 		},
 		func(w, i int) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/batchorm/batchorm/internal/rowtest"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
+	"github.com/batchorm/batchorm/paginate"
 )
 
 // schema holds a relation of every kind: authors with a mentor (belongs-to, to the
@@ -218,3 +219,6 @@ func sortedTags(gs []Tag) []Tag {
 func sortedReviews(vs []Review) []Review {
 	return slices.SortedFunc(slices.Values(vs), func(a, b Review) int { return cmp.Compare(a.ID, b.ID) })
 }
+
+// testCodec makes the cursors of the tests: unsigned, so tests can craft them.
+var testCodec = &paginate.Codec{Unsigned: true}

@@ -20,7 +20,7 @@ func readPaginate_keysetForwardAndBack(t *testing.T, db *orm.DB) {
 	q := orm.Query[Book](db).OrderBy("year")
 	var pages [][]Book
 	var last paginate.Page[Book]
-	req := paginate.Request{Limit: 5}
+	req := paginate.Request{Codec: testCodec, Limit: 5}
 	for {
 		ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 1, RoundTrips: 1}, func(ctx context.Context) {
 			var err error
@@ -41,7 +41,7 @@ func readPaginate_keysetForwardAndBack(t *testing.T, db *orm.DB) {
 	rowtest.RequireEqual(t, want, plainBooks(slices.Concat(pages...)))
 
 	// Back from the last page with its Prev cursor.
-	back, err := q.Paginate(ctx, paginate.Request{Limit: 5, Before: last.Prev})
+	back, err := q.Paginate(ctx, paginate.Request{Codec: testCodec, Limit: 5, Before: last.Prev})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func readPaginate_withCount_pipelined(t *testing.T, db *orm.DB) {
 	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 2, RoundTrips: 1}, func(ctx context.Context) {
 		var err error
 		page, err = orm.Query[Book](db).Where(orm.Lte{"author_id": 5}).OrderBy("-year").
-			Paginate(ctx, paginate.Request{Limit: 4, Count: true})
+			Paginate(ctx, paginate.Request{Codec: testCodec, Limit: 4, Count: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func readPaginate_withPreload(t *testing.T, db *orm.DB) {
 	var page paginate.Page[Book]
 	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 3, RoundTrips: 2}, func(ctx context.Context) {
 		var err error
-		page, err = orm.Query[Book](db).Preload("Tags", "Author").Paginate(ctx, paginate.Request{Limit: 6})
+		page, err = orm.Query[Book](db).Preload("Tags", "Author").Paginate(ctx, paginate.Request{Codec: testCodec, Limit: 6})
 		if err != nil {
 			t.Fatal(err)
 		}
