@@ -61,6 +61,9 @@ func (q Select[T]) keysetPage(ctx context.Context, call string, req keyset.Reque
 	}
 	rows, total, err := q.fetchPage(ctx, db, b, p.Limit(), count)
 	if err != nil {
+		if cerr := p.CheckSent(err, b.args); cerr != err {
+			return nil, keyset.Nav{}, 0, pageErr(call, cerr)
+		}
 		return nil, keyset.Nav{}, 0, err
 	}
 	items, nav, err := keyset.Cut(p, rows)

@@ -35,3 +35,42 @@ func TestSelect_Paginate_codecRequired(t *testing.T) {
 		t.Fatalf("signed page: %+v, %v", page, err)
 	}
 }
+
+// Score's Go type holds values its integer column cannot: a crafted unsigned cursor
+// carrying one is a bad cursor (a 400), not a driver error (a 500).
+type Score struct {
+	ID     int64 `db:"id"`
+	Points int   `db:"points"`
+}
+
+func TestSelect_Paginate_cursorValueOutOfColumnRange(t *testing.T) {
+	t.Parallel()
+	db := ormtest.New(t, ormtest.Schema(`CREATE TABLE scores (id bigserial PRIMARY KEY, points integer NOT NULL);
+		INSERT INTO scores (points) SELECT g FROM generate_series(1, 5) g`))
+	ctx := testCtx(t)
+	order, err := paginate.OrderBy[Score]("points")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := orm.Query[Score](db)
+	for _, points := range []int64{1 << 40, -(1 << 40)} {
+		tok, err := testCodec.Encode(order, []any{points, int64(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = q.Paginate(ctx, paginate.Request{Order: order, After: tok, Codec: testCodec})
+		var ce *paginate.CursorError
+		if !errors.Is(err, paginate.ErrInvalidCursor) || !errors.As(err, &ce) {
+			t.Fatalf("points %d: want ErrInvalidCursor, got %v", points, err)
+		}
+	}
+	// A value that fits is an ordinary page.
+	tok, err := testCodec.Encode(order, []any{int64(3), int64(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := q.Paginate(ctx, paginate.Request{Order: order, After: tok, Codec: testCodec})
+	if err != nil || len(page.Items) != 2 {
+		t.Fatalf("page %+v, %v", page.Items, err)
+	}
+}

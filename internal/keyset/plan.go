@@ -3,6 +3,7 @@ package keyset
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"unsafe"
@@ -179,4 +180,33 @@ func CursorAt(c *Codec, o Order, base unsafe.Pointer) (string, error) {
 		vals[i] = v
 	}
 	return c.Encode(o, vals, false)
+}
+
+// encodeFailureRe matches pgx's error for an argument it could not encode for the
+// parameter type PostgreSQL gave it.
+var encodeFailureRe = regexp.MustCompile(`failed to encode args\[(\d+)\]`)
+
+// CheckSent turns err, from sending the page's statement with args, into a
+// *CursorError when it says the driver could not encode one of the cursor's values for
+// its column: a value the Go field holds but the column's type does not (2^40 in an
+// int field over an integer column), which only a crafted unsigned token carries.
+// The statement was not run. Other errors come back as they are.
+func (p *Plan) CheckSent(err error, args []any) error {
+	if err == nil || p.cursor == nil {
+		return err
+	}
+	m := encodeFailureRe.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	i, convErr := strconv.Atoi(m[1])
+	if convErr != nil || i >= len(args) {
+		return err
+	}
+	for _, v := range p.cursor {
+		if v != nil && reflect.DeepEqual(v, args[i]) {
+			return &CursorError{Reason: fmt.Sprintf("value %v does not fit its column", v)}
+		}
+	}
+	return err
 }
