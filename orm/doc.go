@@ -30,6 +30,10 @@
 // Column types: anything pgx scans and encodes, including numeric (pgtype.Numeric or a
 // decimal type registered with pgx), timestamptz and timestamp, date, uuid, jsonb,
 // bytea, arrays, enums and domains; NULL goes into pointers, sql.Null* and pgtype values.
+// A field of type any receives whatever pgx decodes for the column's type (int64,
+// string, time.Time, map[string]any for json, ...). Fields no column can hold (chan,
+// func, complex numbers, and slices, maps or structs holding them) and control
+// characters in a `db` tag are refused when the model is first used, naming the field.
 //
 // # The DB handle
 //
