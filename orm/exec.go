@@ -160,14 +160,14 @@ func (q Select[T]) wrapped(pre, post string) (string, []any, error) {
 // Iter runs the query and yields its rows one at a time without holding them all: the
 // memory used does not grow with the number of rows. The connection stays acquired
 // until the loop ends; breaking out of the loop closes the rows. A query with preloads
-// cannot stream (each row would need its own statements): use paginate's batch
-// iteration, which preloads a batch at a time.
+// cannot stream (each row would need its own statements): use [Select.Batches] or
+// [Select.Each], which preload a batch at a time.
 func (q Select[T]) Iter(ctx context.Context) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		b, err := q.build()
 		if err == nil && b.plan != nil {
-			err = errors.New("orm: Iter cannot preload: iterate in batches with paginate (each batch preloaded in 1 + depth statements)")
+			err = errors.New("orm: Iter cannot preload: iterate with Select.Batches or Select.Each, which preload a batch at a time")
 		}
 		var db Querier
 		if err == nil {

@@ -446,9 +446,10 @@ func (b *Bouncer) waitReady(ctx context.Context, t target, port int) error {
 func (b *Bouncer) probe(ctx context.Context, connString string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
+	exited := b.exited // read here: launch resets the field after a failed start
 	go func() {
 		select {
-		case <-b.exited:
+		case <-exited:
 			cancel()
 		case <-ctx.Done():
 		}
