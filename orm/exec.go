@@ -21,6 +21,9 @@ func (q Select[T]) querier() (Querier, error) {
 	if q.db == nil {
 		return nil, errors.New("orm: query has no DB: build it with orm.Query[T](db)")
 	}
+	if err := q.checkLock(); err != nil {
+		return nil, err
+	}
 	return q.db.q, nil
 }
 
@@ -136,6 +139,9 @@ func (q Select[T]) Exists(ctx context.Context) (bool, error) {
 func (q Select[T]) wrapped(pre, post string) (string, []any, error) {
 	if err := q.err0(); err != nil {
 		return "", nil, err
+	}
+	if q.lock.mode != "" || q.lock.wait != "" {
+		return "", nil, errors.New("orm: a row lock does not apply to Count or Exists: count the rows without locking them")
 	}
 	jp, err := q.joinPlan()
 	if err != nil {

@@ -35,6 +35,7 @@ type Select[T any] struct {
 	joins    []join.Spec
 	preloads []preload.Spec
 	keyset   *keyset.Plan // set by Paginate: the page's keyset condition
+	lock     lock
 }
 
 // Query starts a SELECT over the model T on db. db may be nil for a query that is only
@@ -175,6 +176,9 @@ func (q Select[T]) build() (*built, error) {
 	}
 	st := sqlw.Select{Columns: list, From: from, Where: q.where, Resolver: resolver{m: q.m, join: b.join},
 		Limit: q.limit, Offset: q.offset}
+	if st.Lock, err = q.lockSQL(b.join != nil); err != nil {
+		return nil, err
+	}
 	if st.OrderBy, err = q.orderSQL(b.join); err != nil {
 		return nil, err
 	}

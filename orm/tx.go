@@ -133,7 +133,7 @@ func (db *DB) attempt(ctx context.Context, b txBeginner, opts pgx.TxOptions, fn 
 	}
 	if err := tx.Commit(ctx); err != nil {
 		var pe *pgconn.PgError
-		if !errors.As(err, &pe) && !pgconn.SafeToRetry(err) {
+		if !errors.As(err, &pe) && !pgconn.SafeToRetry(err) && !errors.Is(err, pgx.ErrTxCommitRollback) {
 			return fmt.Errorf("orm: Tx: commit: %w: %w", ErrCommitUnknown, err)
 		}
 		return fmt.Errorf("orm: Tx: commit: %w", err)

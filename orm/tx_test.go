@@ -189,3 +189,18 @@ func TestErrorPredicates(t *testing.T) {
 		}
 	}
 }
+
+// A COMMIT of a transaction that an error aborted answers ROLLBACK: the outcome is
+// known, so it is not ErrCommitUnknown.
+func TestTx_commitOfAbortedTransactionIsKnown(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx := testCtx(t)
+	err := db.Tx(ctx, func(tx *orm.DB) error {
+		_, _ = tx.Exec(ctx, "SELECT nope") // the error is swallowed; the transaction is aborted
+		return nil
+	})
+	if err == nil || errors.Is(err, orm.ErrCommitUnknown) || !errors.Is(err, pgx.ErrTxCommitRollback) {
+		t.Fatalf("want pgx.ErrTxCommitRollback (a known rollback), got %v", err)
+	}
+}

@@ -102,6 +102,8 @@ func (q Select[T]) writeSQL(call string, set Set, del, returning bool) (string, 
 		unsupported = "Join"
 	case len(q.preloads) > 0:
 		unsupported = "Preload"
+	case q.lock.mode != "" || q.lock.wait != "":
+		unsupported = "a row lock"
 	}
 	if unsupported != "" {
 		return "", nil, fmt.Errorf("orm: %s: %s does not apply to a bulk %s; keep only Where", call, unsupported, call)

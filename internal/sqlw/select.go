@@ -18,6 +18,9 @@ type Select struct {
 	Limit    int64    // negative: no LIMIT
 	Offset   int64    // negative: no OFFSET; zero is sent, so page 1 shares page 2's text
 	Suffix   string   // after everything, e.g. ")" (a space is added)
+	// Lock is a row-locking clause written after LIMIT and OFFSET, e.g.
+	// "FOR UPDATE SKIP LOCKED" (a space is added). It cannot go with Branches.
+	Lock string
 	// Branches, when set, splits the statement into one SELECT per branch, each with
 	// Where and the branch's conditions, OrderBy and Limit, joined by UNION ALL and
 	// sorted again by BranchOrderBy (output column positions, such as "4 DESC") under
@@ -47,9 +50,16 @@ func (s *Select) Write(w *Writer) error {
 			return err
 		}
 		s.tail(w, s.OrderBy, s.Offset, nil)
+		if s.Lock != "" {
+			w.Byte(' ')
+			w.SQL(s.Lock)
+		}
 	} else {
 		if s.Offset >= 0 {
 			return errors.New("sqlw: OFFSET with branches")
+		}
+		if s.Lock != "" {
+			return errors.New("row locks do not apply to a UNION of branches")
 		}
 		var limit *Param
 		for i, br := range s.Branches {
