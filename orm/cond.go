@@ -43,6 +43,18 @@ type Or = sqlw.Or
 // And is true when all of its conditions are; see [Or].
 type And = sqlw.And
 
+// Has is the condition "a related row exists", for filtering parents through a
+// relation of any kind — belongs-to, has-one, has-many, or many-to-many through its
+// join table — with conditions on the related model's columns (checked against it):
+//
+//	orm.Query[Film](db).Where(orm.Has("Categories", orm.Eq{"name": "Action"}))
+//
+// renders EXISTS (SELECT 1 FROM the link table JOIN the related table WHERE …). Has
+// conditions nest (Has("Posts", Has("Comments", …))) and work wherever a condition
+// does: queries, Count, pages, UpdateAll and DeleteAll. An unknown relation is a
+// [RelationError] listing the model's relations.
+func Has(relation string, conds ...sq.Sqlizer) sq.Sqlizer { return sqlw.Has(relation, conds...) }
+
 // IsNull is the condition "name IS NULL", name a field or column of the model.
 func IsNull(name string) sq.Sqlizer { return sqlw.IsNull(name) }
 

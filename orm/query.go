@@ -264,6 +264,9 @@ type resolver struct {
 	join *join.Plan
 }
 
+// Base implements sqlw.Scope: conditions such as Has reach the model's relations.
+func (r resolver) Base() (*model.Model, string) { return r.m, r.m.QTable }
+
 // Column implements sqlw.Resolver.
 func (r resolver) Column(name string) (string, error) {
 	if r.join != nil && strings.Contains(name, ".") {

@@ -21,3 +21,18 @@ func (t Table) Column(name string) (string, error) {
 	}
 	return t.Qualifier + "." + c.Quoted, nil
 }
+
+// Base implements [Scope]: the model and the quoted name its columns are qualified by.
+func (t Table) Base() (*model.Model, string) {
+	if t.Qualifier == "" {
+		return t.M, t.M.QTable
+	}
+	return t.M, t.Qualifier
+}
+
+// Scope is a Resolver that also says which model the statement reads and how its
+// table is named there, so that conditions can reach that model's relations ([Has]).
+type Scope interface {
+	Resolver
+	Base() (m *model.Model, qualifier string)
+}
