@@ -50,20 +50,43 @@
 //	posts, err := recent.Limit(20).Preload("Author", "Tags").All(ctx)
 //
 // Names given to Where maps ([Eq], [Gt], ...), OrderBy and Columns are checked against
-// the model and quoted by batchorm; values are always bound parameters. The SELECT
-// lists its columns; batchorm never sends SELECT *. [Select.ToSQL] renders a query
-// without a database.
+// the model and quoted by batchorm; values are always bound parameters, LIMIT and
+// OFFSET included. The SELECT lists its columns; batchorm never sends SELECT *.
+// [Select.ToSQL] renders a query without a database.
+//
+// # Conditions
+//
+// One condition language serves every statement: [Eq], [NotEq], [Lt], [Lte], [Gt],
+// [Gte], [IsNull], [Or], [And], [Not], [Expr], [AllRows], [Has] (a related row exists,
+// through any relation), and any squirrel Sqlizer. loader.Where takes the same
+// conditions for preloaded children.
 //
 // # Writes
 //
 // [Insert] reads database-chosen values back into the struct. [Update] writes only the
 // columns it is told to: a Go zero value never means "leave alone". [Delete] deletes
-// by primary key. Bulk writes of many rows in one statement are in package bulk.
+// by primary key. [Select.UpdateAll] and [Select.DeleteAll] change every row a query
+// matches in one statement. Bulk writes of many rows in one statement are in package
+// bulk.
 //
-// # Counting statements
+// # Transactions and row locks
+//
+// [DB.Tx] commits on nil and rolls back on an error or a panic; [Isolation],
+// [ReadOnly], [Deferrable] and [Retry] (of serialization failures and deadlocks)
+// configure it, and [ErrCommitUnknown] marks a COMMIT that got no answer. [DB.WithTx]
+// runs batchorm on a transaction begun with pgx. [Select.ForUpdate] (and
+// ForNoKeyUpdate, ForShare, with SkipLocked or NoWait) locks the rows a query returns,
+// inside a transaction only: a job queue claims work with
+//
+//	jobs, err := orm.Query[Job](tx).Where(orm.Eq{"status": "ready"}).OrderBy("id").Limit(50).
+//		ForUpdate().SkipLocked().All(ctx)
+//
+// # Counting statements and finding N+1 queries
 //
 // [WithQueryLog] records what a block of code sends, counted at the driver, so a test
 // can hold code to its statement count (see package ormtest's AssertStatements).
+// [WithGuard] and the [GuardRequests] middleware report a loop that sends one query per
+// parent, with the loop's file:line and the Preload that replaces it.
 //
 // # Errors
 //
