@@ -143,6 +143,9 @@ func (q Select[T]) wrapped(pre, post string) (string, []any, error) {
 	if q.lock.mode != "" || q.lock.wait != "" {
 		return "", nil, errors.New("orm: a row lock does not apply to Count or Exists: count the rows without locking them")
 	}
+	if q.distinct != nil || len(q.group) > 0 || len(q.having) > 0 {
+		return "", nil, errors.New("orm: Count and Exists count rows: for groups or distinct values, use orm.Scan with orm.Count()")
+	}
 	jp, err := q.joinPlan()
 	if err != nil {
 		return "", nil, err

@@ -1,6 +1,7 @@
 package orm
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -36,6 +37,9 @@ type Select[T any] struct {
 	preloads []preload.Spec
 	keyset   *keyset.Plan // set by Paginate: the page's keyset condition
 	lock     lock
+	group    []string    // GroupBy names
+	having   []sqlw.Cond // Having conditions
+	distinct []string    // nil: none; empty: DISTINCT; else DISTINCT ON these names
 }
 
 // Query starts a SELECT over the model T on db. db may be nil for a query that is only
@@ -149,21 +153,36 @@ func (q Select[T]) ToSQL() (string, []any, error) {
 }
 
 func (q Select[T]) build() (*built, error) {
-	if err := q.err0(); err != nil {
+	st, b, err := q.statement()
+	if err != nil {
 		return nil, err
+	}
+	if b.sql, b.args, err = st.ToSQL(); err != nil {
+		return nil, fmt.Errorf("orm: %w", whereErr(err))
+	}
+	return b, nil
+}
+
+// statement prepares q's SELECT of model rows and what is needed to scan them.
+func (q Select[T]) statement() (*sqlw.Select, *built, error) {
+	if err := q.err0(); err != nil {
+		return nil, nil, err
+	}
+	if len(q.group) > 0 || len(q.having) > 0 {
+		return nil, nil, errors.New("orm: GroupBy and Having read groups, not model rows: run the query with orm.Scan")
 	}
 	b := &built{}
 	var err error
 	if b.join, err = q.joinPlan(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(q.preloads) > 0 {
 		if b.plan, err = preload.For(q.m, q.preloads...); err != nil {
-			return nil, fmt.Errorf("orm: Preload: %w", err)
+			return nil, nil, fmt.Errorf("orm: Preload: %w", err)
 		}
 	}
 	if b.cols, err = q.selectedColumns(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	list := q.m.SelectList
 	if len(q.cols) > 0 {
@@ -177,18 +196,18 @@ func (q Select[T]) build() (*built, error) {
 	st := sqlw.Select{Columns: list, From: from, Where: q.where, Resolver: resolver{m: q.m, join: b.join},
 		Limit: q.limit, Offset: q.offset}
 	if st.Lock, err = q.lockSQL(b.join != nil); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if st.OrderBy, err = q.orderSQL(b.join); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if q.keyset != nil {
 		q.applyKeyset(&st, b.cols)
 	}
-	if b.sql, b.args, err = st.ToSQL(); err != nil {
-		return nil, fmt.Errorf("orm: %w", whereErr(err))
+	if st.Distinct, err = q.distinctSQL(b.join); err != nil {
+		return nil, nil, err
 	}
-	return b, nil
+	return &st, b, nil
 }
 
 // joinPlan returns the plan of q's joins, or nil without joins.

@@ -104,6 +104,8 @@ func (q Select[T]) writeSQL(call string, set Set, del, returning bool) (string, 
 		unsupported = "Preload"
 	case q.lock.mode != "" || q.lock.wait != "":
 		unsupported = "a row lock"
+	case q.distinct != nil || len(q.group) > 0 || len(q.having) > 0:
+		unsupported = "Distinct, GroupBy or Having"
 	}
 	if unsupported != "" {
 		return "", nil, fmt.Errorf("orm: %s: %s does not apply to a bulk %s; keep only Where", call, unsupported, call)

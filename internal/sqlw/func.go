@@ -22,3 +22,14 @@ func (f funcCond) write(w *Writer, _ Resolver) (bool, error) {
 	}
 	return false, f(w)
 }
+
+// Resolved is a condition written by fn with the statement's resolver at hand, for
+// a condition that names columns of the statement's model and writes more SQL around
+// them (orm's In over a subquery).
+func Resolved(fn func(w *Writer, r Resolver) error) Cond { return resolvedCond(fn) }
+
+type resolvedCond func(w *Writer, r Resolver) error
+
+func (f resolvedCond) ToSql() (string, []any, error) { return "", nil, ErrUnresolved }
+
+func (f resolvedCond) write(w *Writer, r Resolver) (bool, error) { return false, f(w, r) }

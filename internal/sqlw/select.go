@@ -21,6 +21,13 @@ type Select struct {
 	// Lock is a row-locking clause written after LIMIT and OFFSET, e.g.
 	// "FOR UPDATE SKIP LOCKED" (a space is added). It cannot go with Branches.
 	Lock string
+	// Distinct is written after SELECT: "DISTINCT" or "DISTINCT ON (...)".
+	Distinct string
+	// GroupBy are rendered grouping terms; Having conditions on the groups, resolved by
+	// HavingResolver.
+	GroupBy        []string
+	Having         []Cond
+	HavingResolver Resolver
 	// Branches, when set, splits the statement into one SELECT per branch, each with
 	// Where and the branch's conditions, OrderBy and Limit, joined by UNION ALL and
 	// sorted again by BranchOrderBy (output column positions, such as "4 DESC") under
@@ -85,10 +92,31 @@ func (s *Select) Write(w *Writer) error {
 // body writes SELECT ... FROM ... WHERE where.
 func (s *Select) body(w *Writer, where []Cond) error {
 	w.SQL("SELECT ")
+	if s.Distinct != "" {
+		w.SQL(s.Distinct)
+		w.Byte(' ')
+	}
 	w.SQL(s.Columns)
 	w.SQL(" FROM ")
 	w.SQL(s.From)
-	return w.Where(where, s.Resolver)
+	if err := w.Where(where, s.Resolver); err != nil {
+		return err
+	}
+	for i, g := range s.GroupBy {
+		if i == 0 {
+			w.SQL(" GROUP BY ")
+		} else {
+			w.SQL(", ")
+		}
+		w.SQL(g)
+	}
+	if len(s.Having) > 0 {
+		if len(s.GroupBy) == 0 {
+			return errors.New("HAVING without GROUP BY")
+		}
+		return w.and(" HAVING ", s.Having, s.HavingResolver)
+	}
+	return nil
 }
 
 // tail writes ORDER BY, LIMIT and OFFSET, LIMIT reusing the parameter limit when it is
