@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"runtime"
 	"strconv"
@@ -163,6 +164,16 @@ type Config struct {
 	// Pooler names the pooler in front of PostgreSQL. Default NoPooler. The pool_pooler
 	// key sets it too ("none", "pgbouncer_transaction").
 	Pooler Pooler
+
+	// Logger, when set, logs every statement the pool sends: at Debug with its text
+	// (one line), duration, rows, number of arguments (never their values) and kind;
+	// at Warn when it took SlowStatement or longer; at Error when it failed. Batches
+	// are one record. It composes with Tracers. Default nil: no statement logging.
+	Logger *slog.Logger
+
+	// SlowStatement is the duration from which Logger reports a statement at Warn.
+	// Default (0): 200ms. Disable: never Warn.
+	SlowStatement time.Duration
 
 	// Tracers receive pgx's trace events (query, batch, copy, prepare, connect, and
 	// pgxpool's acquire/release when implemented), next to batchorm's own statement

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -91,12 +92,16 @@ func (c Config) PgxConfig() (*pgxpool.Config, error) {
 		cc.RuntimeParams["idle_in_transaction_session_timeout"] = millis(r.IdleInTransactionSessionTimeout)
 	}
 
-	switch len(r.Tracers) {
+	tracers := r.Tracers
+	if r.Logger != nil {
+		tracers = append(slices.Clip(tracers), querylog.NewSlog(r.Logger, r.slowStatement()))
+	}
+	switch len(tracers) {
 	case 0:
 	case 1:
-		cc.Tracer = r.Tracers[0]
+		cc.Tracer = tracers[0]
 	default:
-		cc.Tracer = multitracer.New(r.Tracers...)
+		cc.Tracer = multitracer.New(tracers...)
 	}
 	querylog.Install(pcfg)
 	return pcfg, nil
@@ -221,4 +226,18 @@ func offAs(d, off time.Duration) time.Duration {
 // never becomes 0 (which PostgreSQL reads as "no limit").
 func millis(d time.Duration) string {
 	return strconv.FormatInt(int64((d+time.Millisecond-1)/time.Millisecond), 10)
+}
+
+// defaultSlowStatement is the Warn threshold of Logger when SlowStatement is 0.
+const defaultSlowStatement = 200 * time.Millisecond
+
+// slowStatement returns the Warn threshold: the default for 0, none for Disable.
+func (c Config) slowStatement() time.Duration {
+	switch {
+	case c.SlowStatement == 0:
+		return defaultSlowStatement
+	case c.SlowStatement < 0:
+		return 0
+	}
+	return c.SlowStatement
 }
