@@ -42,19 +42,22 @@ func ExampleInsert() {
 	defer cancel()
 	db, drop, err := ormtest.Open(ctx, ormtest.Schema(schema))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	defer drop()
 
 	u := User{Name: "ann"}
 	if err := orm.Insert(ctx, db, &u); err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	fmt.Println(u.ID, u.Name, !u.CreatedAt.IsZero())
 
 	u.Name = "anne"
 	if err := orm.Update(ctx, db, &u, "name"); err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	got, err := orm.Query[User](db).Where(orm.Eq{"id": u.ID}).One(ctx)
 	fmt.Println(got.Name, err)
@@ -68,7 +71,8 @@ func ExampleWithQueryLog() {
 	defer cancel()
 	db, drop, err := ormtest.Open(ctx, ormtest.Schema(schema))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	defer drop()
 
@@ -77,7 +81,8 @@ func ExampleWithQueryLog() {
 		return orm.Insert(ctx, tx, &User{Name: "ann"})
 	})
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	n, _ := orm.Query[User](db).Count(ctx)
 	fmt.Println(n, "user")
@@ -92,7 +97,8 @@ func ExampleDB_Tx() {
 	defer cancel()
 	db, drop, err := ormtest.Open(ctx, ormtest.Schema(schema))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	defer drop()
 

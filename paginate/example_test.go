@@ -102,22 +102,26 @@ func ExampleRequest() {
 	ctx := context.Background()
 	db, cleanup, err := ormtest.Open(ctx, ormtest.Schema(postsDDL))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	defer cleanup()
 	if _, err := db.Exec(ctx, `INSERT INTO posts (created_at, title, author_id)
 		SELECT timestamptz '2024-01-01' + (i / 2) * interval '1 day', 'post ' || i, 1 FROM generate_series(1, 5) AS i`); err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	order, err := paginate.ParseSort[Post]("-created_at", "created_at", "title")
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	req := paginate.Request{Codec: testCodec, Order: order, Limit: 2}
 	for {
 		page, err := orm.Query[Post](db).Where(orm.Eq{"author_id": 1}).Paginate(ctx, req)
 		if err != nil {
-			log.Fatal(err)
+			fmt.Println(err)
+			return
 		}
 		var line []string
 		for _, p := range page.Items {
@@ -141,17 +145,20 @@ func ExampleOffsetRequest() {
 	ctx := context.Background()
 	db, cleanup, err := ormtest.Open(ctx, ormtest.Schema(postsDDL))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	defer cleanup()
 	if _, err := db.Exec(ctx, `INSERT INTO posts (created_at, title, author_id)
 		SELECT now(), 'post ' || i, 1 FROM generate_series(1, 7) AS i`); err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	page, err := orm.Query[Post](db).OrderBy("-id").
 		PaginateOffset(ctx, paginate.OffsetRequest{Page: 2, Size: 3, Count: true})
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	for _, p := range page.Items {
 		fmt.Print(p.Title, "; ")
@@ -167,17 +174,20 @@ func Example_batches() {
 	ctx := context.Background()
 	db, cleanup, err := ormtest.Open(ctx, ormtest.Schema(postsDDL))
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	defer cleanup()
 	if _, err := db.Exec(ctx, `INSERT INTO posts (created_at, title, author_id)
 		SELECT now(), 'post ' || i, i % 3 FROM generate_series(1, 2500) AS i`); err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	total := 0
 	for batch, err := range orm.Query[Post](db).Batches(ctx, 1000) {
 		if err != nil {
-			log.Fatal(err)
+			fmt.Println(err)
+			return
 		}
 		total += len(batch)
 		fmt.Println("batch of", len(batch))
