@@ -250,7 +250,7 @@ func (q Select[T]) aggregateSQL(cols []Agg) (string, []any, error) {
 	if jp != nil {
 		from = jp.From()
 	}
-	st := sqlw.Select{Columns: strings.Join(list, ", "), From: from, Where: q.where, Resolver: r,
+	st := sqlw.Select{Columns: strings.Join(list, ", "), From: from, Where: q.scoped(), Resolver: r,
 		Having: q.having, HavingResolver: aggs, Limit: q.limit, Offset: q.offset}
 	for _, g := range q.group {
 		c, err := r.Column(g)

@@ -157,7 +157,7 @@ func (q Select[T]) wrapped(pre, post string) (string, []any, error) {
 	if jp != nil {
 		from = jp.From()
 	}
-	st := sqlw.Select{Prefix: pre, Columns: "1", From: from, Where: q.where, Resolver: resolver{m: q.m, join: jp},
+	st := sqlw.Select{Prefix: pre, Columns: "1", From: from, Where: q.scoped(), Resolver: resolver{m: q.m, join: jp},
 		Limit: q.limit, Offset: q.offset, Suffix: post}
 	sql, args, err := st.ToSQL()
 	if err != nil {

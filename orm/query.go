@@ -40,6 +40,7 @@ type Select[T any] struct {
 	group    []string    // GroupBy names
 	having   []sqlw.Cond // Having conditions
 	distinct []string    // nil: none; empty: DISTINCT; else DISTINCT ON these names
+	unscoped bool        // the models' scopes (soft delete) are lifted
 }
 
 // Query starts a SELECT over the model T on db. db may be nil for a query that is only
@@ -177,7 +178,11 @@ func (q Select[T]) statement() (*sqlw.Select, *built, error) {
 		return nil, nil, err
 	}
 	if len(q.preloads) > 0 {
-		if b.plan, err = preload.For(q.m, q.preloads...); err != nil {
+		newPlan := preload.For
+		if q.unscoped {
+			newPlan = preload.NewUnscoped
+		}
+		if b.plan, err = newPlan(q.m, q.preloads...); err != nil {
 			return nil, nil, fmt.Errorf("orm: Preload: %w", err)
 		}
 	}
@@ -193,7 +198,7 @@ func (q Select[T]) statement() (*sqlw.Select, *built, error) {
 		list += ", " + b.join.SelectList()
 		from = b.join.From()
 	}
-	st := sqlw.Select{Columns: list, From: from, Where: q.where, Resolver: resolver{m: q.m, join: b.join},
+	st := sqlw.Select{Columns: list, From: from, Where: q.scoped(), Resolver: resolver{m: q.m, join: b.join},
 		Limit: q.limit, Offset: q.offset}
 	if st.Lock, err = q.lockSQL(b.join != nil); err != nil {
 		return nil, nil, err
@@ -215,7 +220,11 @@ func (q Select[T]) joinPlan() (*join.Plan, error) {
 	if len(q.joins) == 0 {
 		return nil, nil
 	}
-	jp, err := join.New(q.m, q.joins...)
+	newPlan := join.New
+	if q.unscoped {
+		newPlan = join.NewUnscoped
+	}
+	jp, err := newPlan(q.m, q.joins...)
 	if err != nil {
 		return nil, fmt.Errorf("orm: Join: %w", err)
 	}
@@ -299,4 +308,21 @@ func (r resolver) Column(name string) (string, error) {
 		return "", err
 	}
 	return c.Qualified, nil
+}
+
+// scoped returns q's conditions after its model's scope (the soft-delete condition),
+// unless q is Unscoped.
+func (q Select[T]) scoped() []sqlw.Cond {
+	if q.unscoped {
+		return q.where
+	}
+	return sqlw.ScopeConds(q.m, q.m.QTable, q.where)
+}
+
+// Unscoped lifts the models' scopes for this query, its joins and its preloads: rows
+// soft-deleted (a non-NULL `orm:"softdelete"` column) are read too. Every query
+// leaves them out by default; Count, pages, UpdateAll and relation filters included.
+func (q Select[T]) Unscoped() Select[T] {
+	q.unscoped = true
+	return q
 }

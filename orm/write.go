@@ -89,6 +89,9 @@ func Update[T any](ctx context.Context, db *DB, row *T, columns ...string) error
 		w.Arg(set[i].Value(base))
 	})
 	writePKWhere(w, m, base)
+	if scope := sqlw.ScopeSQL(m, m.QTable); scope != "" {
+		w.SQL(" AND " + scope) // a soft-deleted row is not there to update
+	}
 	w.SQL(" RETURNING ")
 	w.SQL(m.SelectList)
 	if err := scanOne(ctx, db, w, m, base); err != nil {
@@ -100,9 +103,22 @@ func Update[T any](ctx context.Context, db *DB, row *T, columns ...string) error
 	return nil
 }
 
-// Delete deletes row by its primary key. No matching row is [ErrNotFound].
+// Delete deletes row by its primary key. On a model with a soft-delete column
+// (`orm:"softdelete"`) it marks the row deleted instead (the column set to now() and
+// read back into row), and every query leaves it out from then on; [HardDelete]
+// removes it. No matching live row is [ErrNotFound].
 func Delete[T any](ctx context.Context, db *DB, row *T) error {
-	m, err := writeModel[T](db, row, "Delete")
+	return deleteRow(ctx, db, row, "Delete", false)
+}
+
+// HardDelete deletes row by its primary key with a real DELETE, on a model with a
+// soft-delete column too. No matching row is [ErrNotFound].
+func HardDelete[T any](ctx context.Context, db *DB, row *T) error {
+	return deleteRow(ctx, db, row, "HardDelete", true)
+}
+
+func deleteRow[T any](ctx context.Context, db *DB, row *T, call string, hard bool) error {
+	m, err := writeModel[T](db, row, call)
 	if err != nil {
 		return err
 	}
@@ -111,6 +127,19 @@ func Delete[T any](ctx context.Context, db *DB, row *T) error {
 		return err
 	}
 	w := sqlw.NewWriter(64)
+	if m.SoftDelete != nil && !hard {
+		w.SQL("UPDATE " + m.QTable + " SET " + m.SoftDelete.Quoted + " = now()")
+		writePKWhere(w, m, base)
+		w.SQL(" AND " + sqlw.ScopeSQL(m, m.QTable) + " RETURNING " + m.SoftDelete.Qualified)
+		err := db.q.QueryRow(ctx, w.String(), w.Args()...).Scan(m.SoftDelete.Ptr(base))
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("orm: delete from %s: %w", m.Table, err)
+		}
+		return nil
+	}
 	w.SQL("DELETE FROM ")
 	w.SQL(m.QTable)
 	writePKWhere(w, m, base)

@@ -34,28 +34,30 @@ var ErrMissingWhere = errors.New("orm: missing WHERE: add a condition, or Where(
 // Join and Preload do not apply to an UPDATE and are an error. Nothing is sent when
 // the call is refused.
 func (q Select[T]) UpdateAll(ctx context.Context, set Set) (int64, error) {
-	return q.execWrite(ctx, "UpdateAll", set, false)
+	return q.execWrite(ctx, "UpdateAll", set, update)
 }
 
 // UpdateAllReturning is [Select.UpdateAll] returning the updated rows, every column
 // read back, in no particular order.
 func (q Select[T]) UpdateAllReturning(ctx context.Context, set Set) ([]T, error) {
-	return q.queryWrite(ctx, "UpdateAllReturning", set, false)
+	return q.queryWrite(ctx, "UpdateAllReturning", set, update)
 }
 
 // DeleteAll deletes every row the query's Where conditions match, in one DELETE, and
-// returns the number of rows deleted. As with [Select.UpdateAll], a query without
+// returns the number of rows deleted. On a model with a soft-delete column it marks
+// the live ones deleted instead (one UPDATE setting the column to now());
+// [Select.HardDeleteAll] removes rows. As with [Select.UpdateAll], a query without
 // Where is refused unless it says Where(orm.AllRows).
 func (q Select[T]) DeleteAll(ctx context.Context) (int64, error) {
-	return q.execWrite(ctx, "DeleteAll", nil, true)
+	return q.execWrite(ctx, "DeleteAll", nil, softDelete)
 }
 
 // DeleteAllReturning is [Select.DeleteAll] returning the deleted rows.
 func (q Select[T]) DeleteAllReturning(ctx context.Context) ([]T, error) {
-	return q.queryWrite(ctx, "DeleteAllReturning", nil, true)
+	return q.queryWrite(ctx, "DeleteAllReturning", nil, softDelete)
 }
 
-func (q Select[T]) execWrite(ctx context.Context, call string, set Set, del bool) (int64, error) {
+func (q Select[T]) execWrite(ctx context.Context, call string, set Set, del writeKind) (int64, error) {
 	sql, args, err := q.writeSQL(call, set, del, false)
 	if err != nil {
 		return 0, err
@@ -67,7 +69,7 @@ func (q Select[T]) execWrite(ctx context.Context, call string, set Set, del bool
 	return tag.RowsAffected(), nil
 }
 
-func (q Select[T]) queryWrite(ctx context.Context, call string, set Set, del bool) ([]T, error) {
+func (q Select[T]) queryWrite(ctx context.Context, call string, set Set, del writeKind) ([]T, error) {
 	sql, args, err := q.writeSQL(call, set, del, true)
 	if err != nil {
 		return nil, err
@@ -81,7 +83,7 @@ func (q Select[T]) queryWrite(ctx context.Context, call string, set Set, del boo
 
 // writeSQL renders the UPDATE (set) or DELETE (del) of the rows q's conditions match,
 // refusing what such a statement cannot honour.
-func (q Select[T]) writeSQL(call string, set Set, del, returning bool) (string, []any, error) {
+func (q Select[T]) writeSQL(call string, set Set, kind writeKind, returning bool) (string, []any, error) {
 	if err := q.err0(); err != nil {
 		return "", nil, err
 	}
@@ -111,11 +113,25 @@ func (q Select[T]) writeSQL(call string, set Set, del, returning bool) (string, 
 		return "", nil, fmt.Errorf("orm: %s: %s does not apply to a bulk %s; keep only Where", call, unsupported, call)
 	}
 	m := q.m
+	if empty, err := rendersNothing(q.where, m); err != nil {
+		return "", nil, fmt.Errorf("orm: %s: %w", call, whereErr(err))
+	} else if empty && !slices.ContainsFunc(q.where, sqlw.IsAllRows) {
+		return "", nil, sentinel(call+" "+m.Table, ErrMissingWhere)
+	}
+	if i := slices.IndexFunc(q.where, alwaysTrue); i >= 0 {
+		return "", nil, sentinel(fmt.Sprintf("%s %s: condition %d restricts nothing", call, m.Table, i+1), ErrMissingWhere)
+	}
+	if kind == softDelete && m.SoftDelete == nil {
+		kind = hardDelete
+	}
 	w := sqlw.NewWriter(128 + len(m.SelectList))
-	if del {
+	switch kind {
+	case hardDelete:
 		w.SQL("DELETE FROM ")
 		w.SQL(m.QTable)
-	} else {
+	case softDelete:
+		w.SQL("UPDATE " + m.QTable + " SET " + m.SoftDelete.Quoted + " = now()")
+	default:
 		w.SQL("UPDATE ")
 		w.SQL(m.QTable)
 		w.SQL(" SET ")
@@ -123,15 +139,12 @@ func (q Select[T]) writeSQL(call string, set Set, del, returning bool) (string, 
 			return "", nil, fmt.Errorf("orm: %s: %w", call, err)
 		}
 	}
-	mark := w.Len()
-	if err := w.Where(q.where, sqlw.Table{M: m}); err != nil {
+	where := q.where
+	if !q.unscoped || kind == softDelete { // a soft delete touches live rows only
+		where = sqlw.ScopeConds(m, m.QTable, where)
+	}
+	if err := w.Where(where, sqlw.Table{M: m}); err != nil {
 		return "", nil, fmt.Errorf("orm: %s: %w", call, whereErr(err))
-	}
-	if w.Len() == mark && !slices.ContainsFunc(q.where, sqlw.IsAllRows) {
-		return "", nil, sentinel(call+" "+m.Table, ErrMissingWhere)
-	}
-	if i := slices.IndexFunc(q.where, alwaysTrue); i >= 0 {
-		return "", nil, sentinel(fmt.Sprintf("%s %s: condition %d restricts nothing", call, m.Table, i+1), ErrMissingWhere)
 	}
 	if returning {
 		w.SQL(" RETURNING ")
@@ -194,4 +207,31 @@ func writeSet(w *sqlw.Writer, m *model.Model, set Set) error {
 		w.Arg(set[k])
 	}
 	return nil
+}
+
+// writeKind is what a where-write does.
+type writeKind uint8
+
+const (
+	update     writeKind = iota
+	softDelete           // DELETE, or UPDATE of the soft-delete column when the model has one
+	hardDelete           // DELETE, also on a model with a soft-delete column
+)
+
+// rendersNothing reports whether conds write no condition (none given, or only ones
+// that render nothing): a where-write needs one, or orm.AllRows.
+func rendersNothing(conds []sqlw.Cond, m *model.Model) (bool, error) {
+	var w sqlw.Writer
+	if err := w.Where(conds, sqlw.Table{M: m}); err != nil {
+		return false, err
+	}
+	return w.Len() == 0, nil
+}
+
+// HardDeleteAll deletes the rows the query matches with a real DELETE, on a model with
+// a soft-delete column too (where [Select.DeleteAll] only marks them deleted). Already
+// soft-deleted rows are left out unless the query is [Select.Unscoped]. Like
+// DeleteAll, it needs a Where or orm.AllRows.
+func (q Select[T]) HardDeleteAll(ctx context.Context) (int64, error) {
+	return q.execWrite(ctx, "HardDeleteAll", nil, hardDelete)
 }

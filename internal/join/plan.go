@@ -29,11 +29,12 @@ type Spec struct {
 // "Author.Profile"), so one table can be joined several times (Author and Editor both
 // on users). A Plan is immutable and safe for concurrent use.
 type Plan struct {
-	m      *model.Model
-	nodes  []*node // parents before children
-	byPath map[string]*node
-	from   string
-	list   string
+	m        *model.Model
+	nodes    []*node // parents before children
+	byPath   map[string]*node
+	from     string
+	list     string
+	unscoped bool // the joined models' scopes (soft delete) are lifted
 }
 
 // node is one joined relation.
@@ -48,11 +49,16 @@ type node struct {
 // New validates specs against m: every segment must name a belongs-to or has-one
 // relation. An unknown relation is a *model.RelationError listing the model's
 // relations; a to-many relation is one that says to preload it instead.
-func New(m *model.Model, specs ...Spec) (*Plan, error) {
+func New(m *model.Model, specs ...Spec) (*Plan, error) { return newPlan(m, false, specs) }
+
+// NewUnscoped is [New] without the joined models' scopes (orm's Unscoped).
+func NewUnscoped(m *model.Model, specs ...Spec) (*Plan, error) { return newPlan(m, true, specs) }
+
+func newPlan(m *model.Model, unscoped bool, specs []Spec) (*Plan, error) {
 	if m == nil {
 		return nil, errors.New("nil model")
 	}
-	p := &Plan{m: m, byPath: map[string]*node{}}
+	p := &Plan{m: m, byPath: map[string]*node{}, unscoped: unscoped}
 	for _, s := range specs {
 		if err := p.add(s); err != nil {
 			return nil, err
@@ -131,6 +137,9 @@ func (p *Plan) render() {
 				from.SQL(" AND ")
 			}
 			from.SQL(n.alias + "." + tk.Quoted + " = " + pa + "." + n.rel.OwnerKey[i].Quoted)
+		}
+		if s := sqlw.ScopeSQL(n.rel.Target, n.alias); s != "" && !p.unscoped {
+			from.SQL(" AND " + s) // in ON: a LEFT-joined row left out gives a nil relation, not a lost parent
 		}
 		lists = append(lists, n.rel.Target.QualifiedList(n.path, n.rel.Target.Columns))
 	}

@@ -32,12 +32,15 @@ import (
 
 // Model is the metadata of one struct type.
 type Model struct {
-	Type      reflect.Type // the struct type
-	Name      string       // Go type name with package, for messages
-	Table     string       // table name, unquoted
-	Columns   []*Column    // in field order
-	PK        []*Column    // primary key columns; empty if the model has none
-	Relations []*Relation  // in field order
+	Type    reflect.Type // the struct type
+	Name    string       // Go type name with package, for messages
+	Table   string       // table name, unquoted
+	Columns []*Column    // in field order
+	PK      []*Column    // primary key columns; empty if the model has none
+	// SoftDelete is the column tagged `orm:"softdelete"`: a row whose value is not
+	// NULL is deleted, and every statement on the table leaves it out. Nil: none.
+	SoftDelete *Column
+	Relations  []*Relation // in field order
 
 	byName    map[string]*Column // column name and Go field name to column
 	relByName map[string]*Relation

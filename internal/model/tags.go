@@ -13,6 +13,7 @@ type tagOptions struct {
 	pk       bool
 	def      bool
 	readOnly bool
+	soft     bool              // softdelete
 	kind     RelKind           // 0 when the field is a column
 	keys     map[string]string // fk, ref, through, through_owner, through_target, target_ref, order
 }
@@ -49,6 +50,8 @@ func parseTag(m *Model, f reflect.StructField) (tagOptions, error) {
 			o.def = true
 		case !hasVal && key == "readonly":
 			o.readOnly = true
+		case !hasVal && key == "softdelete":
+			o.soft = true
 		case !hasVal && relKinds[key] != 0:
 			if o.kind != 0 {
 				return o, bad("two relation kinds")
@@ -60,13 +63,13 @@ func parseTag(m *Model, f reflect.StructField) (tagOptions, error) {
 			}
 			o.keys[key] = val
 		default:
-			return o, bad("unknown option %q (options: pk, default, readonly, belongs-to, has-one, has-many, many-to-many, fk:, ref:, through:, through_owner:, through_target:, target_ref:)", item)
+			return o, bad("unknown option %q (options: pk, default, readonly, softdelete, belongs-to, has-one, has-many, many-to-many, fk:, ref:, through:, through_owner:, through_target:, target_ref:)", item)
 		}
 	}
 	if o.kind == 0 && len(o.keys) > 0 {
 		return o, bad("relation options without a relation kind")
 	}
-	if o.kind != 0 && (o.pk || o.def || o.readOnly) {
+	if o.kind != 0 && (o.pk || o.def || o.readOnly || o.soft) {
 		return o, bad("column options on a relation field")
 	}
 	if o.kind != ManyToMany {
@@ -126,13 +129,19 @@ func collectFields(m *Model, t reflect.Type, offset uintptr, index []int, prefix
 		if err := checkFieldType(f.Type); err != nil {
 			return &TagError{Type: m.Name, Field: f.Name, Tag: fmt.Sprintf("`db:%q`", name), Reason: err.Error()}
 		}
-		if err := addColumn(m, f, &Column{
+		c := &Column{
 			Name: name, Field: prefix + f.Name, Type: f.Type, Offset: offset + f.Offset, Index: idx,
 			PK: opts.pk, Default: opts.def, ReadOnly: opts.readOnly, Quoted: QuoteIdent(name),
 			Qualified: m.QTable + "." + QuoteIdent(name),
 			Nullable:  nullable(f.Type),
-		}); err != nil {
+		}
+		if err := addColumn(m, f, c); err != nil {
 			return err
+		}
+		if opts.soft {
+			if err := setSoftDelete(m, f, c); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -163,4 +172,22 @@ func nullable(t reflect.Type) bool {
 		return true
 	}
 	return reflect.PointerTo(t).Implements(scannerType) && t.Kind() == reflect.Struct
+}
+
+// setSoftDelete makes c the model's soft-delete column: it must hold NULL (a live row)
+// and be the only one.
+func setSoftDelete(m *Model, f reflect.StructField, c *Column) error {
+	bad := func(reason string) error {
+		return &TagError{Type: m.Name, Field: f.Name, Tag: fmt.Sprintf("`orm:%q`", f.Tag.Get("orm")), Reason: reason}
+	}
+	switch {
+	case m.SoftDelete != nil:
+		return bad("a second softdelete column (the first is " + m.SoftDelete.Field + ")")
+	case !c.Nullable:
+		return bad("a softdelete column must hold NULL for live rows: use *time.Time, sql.NullTime or pgtype.Timestamptz")
+	case c.PK || c.ReadOnly:
+		return bad("a softdelete column cannot be a key or read-only")
+	}
+	m.SoftDelete = c
+	return nil
 }

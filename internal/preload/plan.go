@@ -23,6 +23,7 @@ type Plan struct {
 
 // node is one relation edge of a plan.
 type node struct {
+	unscoped bool // the related model's scope (soft delete) is lifted
 	rel      *model.Relation
 	path     string
 	depth    int
@@ -72,7 +73,13 @@ func (n *node) observe(keys, rows int) {
 // empty path segment is a *model.RelationError listing the model's relations, a bad
 // option an [*OptionError], an unsupported relation shape a [*FieldError]. Errors
 // carry no package prefix.
-func New(m *model.Model, specs ...Spec) (*Plan, error) {
+func New(m *model.Model, specs ...Spec) (*Plan, error) { return newPlan(m, false, specs) }
+
+// NewUnscoped is [New] without the related models' scopes (orm's Unscoped): soft-
+// deleted children are loaded too. Its plans are not cached.
+func NewUnscoped(m *model.Model, specs ...Spec) (*Plan, error) { return newPlan(m, true, specs) }
+
+func newPlan(m *model.Model, unscoped bool, specs []Spec) (*Plan, error) {
 	if m == nil {
 		return nil, errors.New("nil model")
 	}
@@ -86,6 +93,7 @@ func New(m *model.Model, specs ...Spec) (*Plan, error) {
 		}
 	}
 	for _, n := range p.all {
+		n.unscoped = unscoped
 		if err := n.render(); err != nil {
 			return nil, err
 		}

@@ -106,6 +106,9 @@ func (r *renderer) keyArrays() {
 // conds writes the Where conditions, ANDed after the key lookup. Names in them resolve
 // against the related model, qualified by its table.
 func (r *renderer) conds() error {
+	if s := sqlw.ScopeSQL(r.n.rel.Target, r.qt); s != "" && !r.n.unscoped {
+		r.w.SQL(" AND " + s) // a soft-deleted child is never loaded
+	}
 	return r.w.AndConds(r.n.spec.Where, sqlw.Table{M: r.n.rel.Target})
 }
 

@@ -50,6 +50,9 @@ func (h has) write(w *Writer, r Resolver) (bool, error) {
 			w.SQL(alias + "." + tk.Quoted + " = " + owner + "." + rel.OwnerKey[i].Quoted)
 		}
 	}
+	if s := ScopeSQL(rel.Target, alias); s != "" {
+		w.SQL(" AND " + s)
+	}
 	inner := make([]Cond, len(h.conds))
 	for i, c := range h.conds {
 		var err error
