@@ -69,6 +69,15 @@
 // matches in one statement. Bulk writes of many rows in one statement are in package
 // bulk.
 //
+// # Soft delete
+//
+// A model whose nullable timestamp field is tagged `orm:"softdelete"` is soft-deleted:
+// [Delete] and [Select.DeleteAll] set the column to now(), and every statement on the
+// table — queries, Join (in the ON clause, so a parent keeps its place with a nil
+// relation), every Preload edge, pages, Count, aggregates, [Has], UpdateAll — leaves
+// those rows out. [Select.Unscoped] reads them for one query; [HardDelete] and
+// [Select.HardDeleteAll] remove rows.
+//
 // # Transactions and row locks
 //
 // [DB.Tx] commits on nil and rolls back on an error or a panic; [Isolation],
