@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -370,30 +368,13 @@ func userlist(users []bouncerUser) string {
 // logging to the root directory, tells the watchdog its process id, and waits until it
 // answers on its admin console.
 func (b *Bouncer) launch(ctx context.Context, bin string, t target, port int) error {
-	logFile, err := os.OpenFile(b.logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	c, err := startChild(b.acct, b.root, b.logPath, bin, filepath.Join(b.root, bouncerIni))
 	if err != nil {
-		return fmt.Errorf("pgserver: %w", err)
+		return err
 	}
-	defer logFile.Close()
-	logStart, err := logFile.Seek(0, io.SeekEnd)
-	if err != nil {
-		return fmt.Errorf("pgserver: %w", err)
-	}
-	cmd := exec.Command(bin, filepath.Join(b.root, bouncerIni))
-	cmd.Dir = b.root
-	cmd.Env = childEnv()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = b.acct.procAttr(true)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("pgserver: start pgbouncer: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	b.proc, b.exited = cmd.Process, exited
-	err = b.wd.tell(strconv.Itoa(cmd.Process.Pid))
+	logStart := c.logStart
+	b.proc, b.exited = c.proc, c.exited
+	err = b.wd.tell(strconv.Itoa(c.proc.Pid))
 	if err == nil {
 		err = b.waitReady(ctx, t, port)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -220,32 +219,12 @@ func (s *Server) startPostgres(ctx context.Context, pickPort func() (int, error)
 // connection there cannot reach another server that took the port.
 func (s *Server) launch(ctx context.Context, port int) error {
 	logPath := filepath.Join(s.dataDir, logName)
-	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	c, err := startChild(s.acct, s.root, logPath, s.bins.postgres, "-D", s.dataDir, "-p", strconv.Itoa(port))
 	if err != nil {
-		return fmt.Errorf("pgserver: %w", err)
-	}
-	defer logFile.Close()
-	logStart, err := logFile.Seek(0, io.SeekEnd)
-	if err != nil {
-		return fmt.Errorf("pgserver: %w", err)
-	}
-	if err := s.acct.chown(logPath); err != nil {
 		return err
 	}
-	cmd := exec.Command(s.bins.postgres, "-D", s.dataDir, "-p", strconv.Itoa(port))
-	cmd.Dir = s.root
-	cmd.Env = childEnv()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = s.acct.procAttr(true)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("pgserver: start postgres: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	s.proc, s.exited = cmd.Process, exited
+	logStart := c.logStart
+	s.proc, s.exited = c.proc, c.exited
 	if err := s.waitReady(ctx, port); err != nil {
 		stopErr := s.stopPostgres()
 		s.proc, s.exited = nil, nil
