@@ -63,8 +63,8 @@ const (
 var b64 = base64.RawURLEncoding.Strict()
 
 // Codec turns positions in an Order into cursor tokens and back. Its fields are
-// paginate.Codec's, which converts to it; see there for what they mean. A nil *Codec
-// is the zero Codec.
+// paginate.Codec's, which converts to it; see there for what they mean. A nil *Codec,
+// like one with neither Key nor Unsigned, refuses to work (ErrNoKey).
 type Codec struct {
 	Key      []byte
 	MaxLen   int
