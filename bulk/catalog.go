@@ -64,7 +64,8 @@ type planKey struct{ t reflect.Type }
 // that DB, and through the transactions it makes (orm.DB.Tx, orm.DB.WithTx),
 // reuses it, and a second Prepare for the same model sends nothing. A bare
 // *pgxpool.Pool, *pgx.Conn or pgx.Tx has no cache: Prepare only checks the model,
-// and every bulk call on it reads the catalog again (one extra statement). So hand
+// and every bulk call on it reads the catalog again (one extra round trip, which query
+// logs record as a catalog read, apart from the statement count). So hand
 // bulk an orm.DB, and for a transaction begun with pgx, db.WithTx(tx).
 func Prepare[T any](ctx context.Context, q Querier) error {
 	m, err := modelOf[T]("Prepare")

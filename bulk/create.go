@@ -31,7 +31,7 @@ const copyMinRows = 2000
 // documentation shows the statements.
 //
 // The first call per model reads the table's column types from the catalog: one
-// extra statement, then cached on an *orm.DB ([Prepare]). A nil or empty rows is
+// catalog read (counted apart from statements), then cached on an *orm.DB ([Prepare]). A nil or empty rows is
 // [ErrEmpty]. A row PostgreSQL refuses comes back as a [RowError] when PostgreSQL says
 // which row it is (COPY, unique and foreign-key violations), wrapping the
 // *pgconn.PgError. On any error the table is left as it was.

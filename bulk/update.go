@@ -25,7 +25,7 @@ import (
 // model without a primary key is [ErrMissingPK]; a row whose `default` key is zero is
 // a [RowError] wrapping ErrMissingPK; two rows with the same key are a RowError
 // wrapping [ErrDuplicateKey] (PostgreSQL would apply only one of them). The first call
-// per model reads the table's column types from the catalog (one extra statement,
+// per model reads the table's column types from the catalog (one catalog read, counted apart from statements,
 // then cached on an *orm.DB; see [Prepare]).
 func Update[T any](ctx context.Context, q Querier, rows []T, columns []string, opts ...Option) (_ int64, err error) {
 	defer tidy(&err)

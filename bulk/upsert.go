@@ -86,7 +86,7 @@ type UpsertResult struct {
 // is NULL is a RowError wrapping [ErrNullKey]; a zero key column tagged
 // `orm:"default"` is not NULL: the row gets the column's DEFAULT. Columns tagged
 // `default` are handled as in [Create]. The first call per model reads the table's
-// column types from the catalog (one extra statement, then cached on an *orm.DB; see
+// column types from the catalog (one catalog read, counted apart from statements, then cached on an *orm.DB; see
 // [Prepare]).
 func Upsert[T any](ctx context.Context, q Querier, rows []T, c Conflict, opts ...Option) (res UpsertResult, err error) {
 	defer tidy(&err)
