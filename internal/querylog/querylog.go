@@ -256,6 +256,9 @@ func uncountedKind(sql string) Kind {
 // isTxControl reports whether sql is a transaction-control statement.
 func isTxControl(sql string) bool {
 	s := strings.TrimSpace(sql)
+	if s == "" || !strings.ContainsRune("bBcCrRsSeE", rune(s[0])) {
+		return false // most statements: no lowering, no allocation
+	}
 	if len(s) > 24 {
 		s = s[:24]
 	}
