@@ -253,11 +253,27 @@ func uncountedKind(sql string) Kind {
 	return 0
 }
 
+// txStart reports whether two lower-cased letters can start transaction control:
+// begin, commit, rollback, release, savepoint, start transaction, end.
+func txStart(a, b byte) bool {
+	switch a {
+	case 'b':
+		return b == 'e'
+	case 'c', 'r':
+		return b == 'o' || b == 'e'
+	case 's':
+		return b == 'a' || b == 't'
+	case 'e':
+		return b == 'n'
+	}
+	return false
+}
+
 // isTxControl reports whether sql is a transaction-control statement.
 func isTxControl(sql string) bool {
 	s := strings.TrimSpace(sql)
-	if s == "" || !strings.ContainsRune("bBcCrRsSeE", rune(s[0])) {
-		return false // most statements: no lowering, no allocation
+	if len(s) < 3 || !txStart(s[0]|0x20, s[1]|0x20) {
+		return false // SELECT, WITH, INSERT, ...: no lowering, no allocation
 	}
 	if len(s) > 24 {
 		s = s[:24]
