@@ -169,7 +169,7 @@ func (q Select[T]) distinctSQL(jp *join.Plan) (string, error) {
 		return "", err
 	}
 	for i, c := range cols {
-		if len(order) > 0 && (i >= len(order) || !strings.HasPrefix(order[i], c)) {
+		if len(order) > 0 && (i >= len(order) || (order[i] != c && !strings.HasPrefix(order[i], c+" "))) {
 			return "", fmt.Errorf("orm: DistinctOn: the order must start with %s", strings.Join(q.distinct, ", "))
 		}
 	}

@@ -187,6 +187,9 @@ func TestSoftDelete_leakMatrix(t *testing.T) {
 	must(t, err)
 	check("Unscoped", ids(every, postID), []int64{1, 2, 3, 4, 5})
 	check("Unscoped preloads", ids(every[0].Comments, commentID), []int64{1, 2})
+	everyJoined, err := posts.Unscoped().Join("Author").All(ctx)
+	must(t, err)
+	check("Unscoped joins", everyJoined[2].Author != nil && everyJoined[2].Author.ID == 2, true)
 }
 
 // Deletes of a soft-delete model mark rows; hard deletes remove them.
