@@ -134,7 +134,7 @@ func TestScan_badInput(t *testing.T) {
 			"GroupBy with Count":  func() error { _, err := posts.GroupBy("user_id").Count(ctx); return err },
 			"unknown GroupBy":     func() error { _, err := orm.Scan[int64](ctx, posts.GroupBy("nope"), orm.Col("user_id")); return err },
 			"DistinctOn vs order": func() error { _, err := posts.DistinctOn("user_id").OrderBy("id").All(ctx); return err },
-			"Preload in Scan": func() error { _, err := orm.Scan[int64](ctx, posts.Preload("User"), orm.Col("id")); return err },
+			"Preload in Scan":     func() error { _, err := orm.Scan[int64](ctx, posts.Preload("User"), orm.Col("id")); return err },
 			"In of many columns": func() error {
 				_, err := orm.Query[User](db).Where(orm.In("id", orm.Query[Post](nil))).All(ctx)
 				return err
