@@ -1,6 +1,7 @@
 package loader_test
 
 import (
+	"github.com/batchorm/batchorm/internal/sqlw"
 	"reflect"
 	"testing"
 
@@ -231,7 +232,11 @@ func TestJoinPlan_SQL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := p.From(); got != tt.from {
+			var w sqlw.Writer
+			if err := p.WriteFrom(&w); err != nil {
+				t.Fatal(err)
+			}
+			if got := w.String(); got != tt.from {
 				t.Errorf("From:\nwant %s\ngot  %s", tt.from, got)
 			}
 			if got := p.SelectList(); got != tt.list {

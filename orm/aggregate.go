@@ -193,6 +193,7 @@ func (q Select[T]) distinctSQL(jp *join.Plan) (string, error) {
 // name. One statement. Preload and row locks do not apply and are errors, as are an
 // aggregate without As and Having without GroupBy, before anything is sent.
 func Scan[R any, T any](ctx context.Context, q Select[T], cols ...Agg) ([]R, error) {
+	q = q.in(ctx)
 	sql, args, err := q.aggregateSQL(cols)
 	if err != nil {
 		return nil, err
@@ -246,12 +247,11 @@ func (q Select[T]) aggregateSQL(cols []Agg) (string, []any, error) {
 			return "", nil, fmt.Errorf("orm: Scan: %w", err)
 		}
 	}
-	from := q.m.QTable
+	st := sqlw.Select{Columns: strings.Join(list, ", "), From: q.m.QTable, Where: q.scoped(), Resolver: r,
+		Having: q.having, HavingResolver: aggs, Limit: q.limit, Offset: q.offset, Scopes: q.scopes}
 	if jp != nil {
-		from = jp.From()
+		st.FromItem = jp
 	}
-	st := sqlw.Select{Columns: strings.Join(list, ", "), From: from, Where: q.scoped(), Resolver: r,
-		Having: q.having, HavingResolver: aggs, Limit: q.limit, Offset: q.offset}
 	for _, g := range q.group {
 		c, err := r.Column(g)
 		if err != nil {

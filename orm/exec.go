@@ -44,6 +44,7 @@ func (q Select[T]) ready() (*built, Querier, error) {
 // relation edge, siblings pipelined). The number of statements does not depend on the
 // number of rows: 1 plus one round trip per preload depth.
 func (q Select[T]) All(ctx context.Context) ([]T, error) {
+	q = q.in(ctx)
 	b, db, err := q.ready()
 	if err != nil {
 		return nil, err
@@ -99,6 +100,7 @@ func (q Select[T]) First(ctx context.Context) (T, error) {
 
 // Count returns the number of rows the query matches (within its Limit and Offset).
 func (q Select[T]) Count(ctx context.Context) (int64, error) {
+	q = q.in(ctx)
 	sql, args, err := q.countSQL()
 	if err != nil {
 		return 0, err
@@ -120,6 +122,7 @@ func (q Select[T]) countSQL() (string, []any, error) {
 
 // Exists reports whether the query matches at least one row.
 func (q Select[T]) Exists(ctx context.Context) (bool, error) {
+	q = q.in(ctx)
 	sql, args, err := q.wrapped("SELECT EXISTS (", ")")
 	if err != nil {
 		return false, err
@@ -153,12 +156,11 @@ func (q Select[T]) wrapped(pre, post string) (string, []any, error) {
 	if _, err := q.selectedColumns(); err != nil { // refused here as by All
 		return "", nil, err
 	}
-	from := q.m.QTable
+	st := sqlw.Select{Prefix: pre, Columns: "1", From: q.m.QTable, Where: q.scoped(), Resolver: resolver{m: q.m, join: jp},
+		Limit: q.limit, Offset: q.offset, Suffix: post, Scopes: q.scopes}
 	if jp != nil {
-		from = jp.From()
+		st.FromItem = jp
 	}
-	st := sqlw.Select{Prefix: pre, Columns: "1", From: from, Where: q.scoped(), Resolver: resolver{m: q.m, join: jp},
-		Limit: q.limit, Offset: q.offset, Suffix: post}
 	sql, args, err := st.ToSQL()
 	if err != nil {
 		return "", nil, fmt.Errorf("orm: %w", whereErr(err))
@@ -172,6 +174,7 @@ func (q Select[T]) wrapped(pre, post string) (string, []any, error) {
 // cannot stream (each row would need its own statements): use [Select.Batches] or
 // [Select.Each], which preload a batch at a time.
 func (q Select[T]) Iter(ctx context.Context) iter.Seq2[T, error] {
+	q = q.in(ctx)
 	return func(yield func(T, error) bool) {
 		var zero T
 		b, err := q.build()

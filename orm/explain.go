@@ -11,6 +11,7 @@ import (
 
 	"github.com/batchorm/batchorm/internal/model"
 	"github.com/batchorm/batchorm/internal/scan"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // Plan is PostgreSQL's plan for one statement, parsed from EXPLAIN (FORMAT JSON).
@@ -158,6 +159,7 @@ func explain(ctx context.Context, db Querier, sql string, args []any, o explainO
 // Explain returns PostgreSQL's plan for the query (its main statement; preloads are
 // separate statements, each an indexed = ANY lookup).
 func (q Select[T]) Explain(ctx context.Context, opts ...ExplainOption) (*Plan, error) {
+	q = q.in(ctx)
 	b, db, err := q.ready()
 	if err != nil {
 		return nil, err
@@ -178,6 +180,7 @@ type StatementPlan struct {
 // each with [PreferIndexes]); with [Analyze] the preload statements run on that
 // sample key.
 func (q Select[T]) ExplainAll(ctx context.Context, opts ...ExplainOption) ([]StatementPlan, error) {
+	q = q.in(ctx)
 	b, db, err := q.ready()
 	if err != nil {
 		return nil, err
@@ -191,6 +194,9 @@ func (q Select[T]) ExplainAll(ctx context.Context, opts ...ExplainOption) ([]Sta
 		return out, nil
 	}
 	for _, st := range b.plan.Statements() {
+		if err := sqlw.FillScopes(st.SampleArgs, st.Scopes, q.scopes); err != nil {
+			return nil, fmt.Errorf("orm: preload %s: %w", st.Path, err)
+		}
 		plan, err := Explain(ctx, db, st.SQL, st.SampleArgs, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("orm: preload %s: %w", st.Path, err)

@@ -51,6 +51,7 @@ func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (paginate
 // one round trip with count) plus the preloads of the page's rows. total is -1
 // without count.
 func (q Select[T]) keysetPage(ctx context.Context, call string, req keyset.Request, count bool) ([]T, keyset.Nav, int64, error) {
+	q = q.in(ctx)
 	p, b, err := q.keysetQuery(call, req)
 	if err != nil {
 		return nil, keyset.Nav{}, 0, err
@@ -103,6 +104,7 @@ func (q Select[T]) keysetQuery(call string, req keyset.Request) (*keyset.Plan, *
 // row before the page, so deep pages are slow (see [paginate.OffsetRequest]); walk
 // anything large with [Select.Paginate]. The order is chosen as in Paginate.
 func (q Select[T]) PaginateOffset(ctx context.Context, req paginate.OffsetRequest) (paginate.OffsetPage[T], error) {
+	q = q.in(ctx)
 	p, b, err := q.offsetQuery(req)
 	if err != nil {
 		return paginate.OffsetPage[T]{}, err

@@ -1,6 +1,7 @@
 package orm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -37,10 +38,11 @@ type Select[T any] struct {
 	preloads []preload.Spec
 	keyset   *keyset.Plan // set by Paginate: the page's keyset condition
 	lock     lock
-	group    []string    // GroupBy names
-	having   []sqlw.Cond // Having conditions
-	distinct []string    // nil: none; empty: DISTINCT; else DISTINCT ON these names
-	unscoped bool        // the models' scopes (soft delete) are lifted
+	group    []string         // GroupBy names
+	having   []sqlw.Cond      // Having conditions
+	distinct []string         // nil: none; empty: DISTINCT; else DISTINCT ON these names
+	unscoped bool             // the models' scopes (soft delete, value scopes) are lifted
+	scopes   sqlw.ScopeValues // the values of value scopes, from the running call's context
 }
 
 // Query starts a SELECT over the model T on db. db may be nil for a query that is only
@@ -185,6 +187,9 @@ func (q Select[T]) statement() (*sqlw.Select, *built, error) {
 		if b.plan, err = newPlan(q.m, q.preloads...); err != nil {
 			return nil, nil, fmt.Errorf("orm: Preload: %w", err)
 		}
+		if err = b.plan.CheckScopes(q.scopes); err != nil {
+			return nil, nil, fmt.Errorf("orm: Preload: %w", err)
+		}
 	}
 	if b.cols, err = q.selectedColumns(); err != nil {
 		return nil, nil, err
@@ -193,13 +198,12 @@ func (q Select[T]) statement() (*sqlw.Select, *built, error) {
 	if len(q.cols) > 0 {
 		list = q.m.QualifiedList(q.m.Table, b.cols)
 	}
-	from := q.m.QTable
+	st := sqlw.Select{Columns: list, From: q.m.QTable, Where: q.scoped(), Resolver: resolver{m: q.m, join: b.join},
+		Limit: q.limit, Offset: q.offset, Scopes: q.scopes}
 	if b.join != nil {
-		list += ", " + b.join.SelectList()
-		from = b.join.From()
+		st.Columns += ", " + b.join.SelectList()
+		st.FromItem = b.join
 	}
-	st := sqlw.Select{Columns: list, From: from, Where: q.scoped(), Resolver: resolver{m: q.m, join: b.join},
-		Limit: q.limit, Offset: q.offset}
 	if st.Lock, err = q.lockSQL(b.join != nil); err != nil {
 		return nil, nil, err
 	}
@@ -232,7 +236,13 @@ func (q Select[T]) joinPlan() (*join.Plan, error) {
 }
 
 // whereErr names the call that gave a condition the renderer refused.
-func whereErr(err error) error { return fmt.Errorf("Where: %w", err) }
+// A missing scope value names itself.
+func whereErr(err error) error {
+	if se := (*ScopeError)(nil); errors.As(err, &se) {
+		return err
+	}
+	return fmt.Errorf("Where: %w", err)
+}
 
 func (q Select[T]) selectedColumns() ([]*model.Column, error) {
 	if len(q.cols) == 0 {
@@ -317,6 +327,12 @@ func (q Select[T]) scoped() []sqlw.Cond {
 		return q.where
 	}
 	return sqlw.ScopeConds(q.m, q.m.QTable, q.where)
+}
+
+// in returns q with the scope values of ctx, which its statements bind.
+func (q Select[T]) in(ctx context.Context) Select[T] {
+	q.scopes = sqlw.ScopesFrom(ctx)
+	return q
 }
 
 // Unscoped lifts the models' scopes for this query, its joins and its preloads: rows

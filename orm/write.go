@@ -24,6 +24,9 @@ func Insert[T any](ctx context.Context, db *DB, row *T) error {
 		return err
 	}
 	base := unsafe.Pointer(row)
+	if err := scopeInsert(ctx, m, base); err != nil {
+		return fmt.Errorf("orm: Insert: %w", err)
+	}
 	var cols []*model.Column
 	for _, c := range m.Columns {
 		if !c.ReadOnly && !(c.Default && c.IsZero(base)) {
@@ -72,6 +75,9 @@ func Update[T any](ctx context.Context, db *DB, row *T, columns ...string) error
 		if c.PK || c.ReadOnly {
 			return fmt.Errorf("orm: Update: column %q of %s is a primary key or read-only", c.Name, m.Name)
 		}
+		if err := scopeColumn(m, c); err != nil {
+			return fmt.Errorf("orm: Update: %w", err)
+		}
 		if !slices.Contains(set, c) {
 			set = append(set, c)
 		}
@@ -80,6 +86,7 @@ func Update[T any](ctx context.Context, db *DB, row *T, columns ...string) error
 		return err
 	}
 	w := sqlw.NewWriter(64 + 2*len(m.SelectList))
+	w.SetScopes(sqlw.ScopesFrom(ctx))
 	w.SQL("UPDATE ")
 	w.SQL(m.QTable)
 	w.SQL(" SET ")
@@ -89,8 +96,9 @@ func Update[T any](ctx context.Context, db *DB, row *T, columns ...string) error
 		w.Arg(set[i].Value(base))
 	})
 	writePKWhere(w, m, base)
-	if scope := sqlw.ScopeSQL(m, m.QTable); scope != "" {
-		w.SQL(" AND " + scope) // a soft-deleted row is not there to update
+	// a soft-deleted row, or another tenant's, is not there to update
+	if err := sqlw.WriteScope(w, m, m.QTable, " AND "); err != nil {
+		return fmt.Errorf("orm: Update: %w", err)
 	}
 	w.SQL(" RETURNING ")
 	w.SQL(m.SelectList)
@@ -127,10 +135,14 @@ func deleteRow[T any](ctx context.Context, db *DB, row *T, call string, hard boo
 		return err
 	}
 	w := sqlw.NewWriter(64)
+	w.SetScopes(sqlw.ScopesFrom(ctx))
 	if m.SoftDelete != nil && !hard {
 		w.SQL("UPDATE " + m.QTable + " SET " + m.SoftDelete.Quoted + " = now()")
 		writePKWhere(w, m, base)
-		w.SQL(" AND " + sqlw.ScopeSQL(m, m.QTable) + " RETURNING " + m.SoftDelete.Qualified)
+		if err := sqlw.WriteScope(w, m, m.QTable, " AND "); err != nil {
+			return fmt.Errorf("orm: %s: %w", call, err)
+		}
+		w.SQL(" RETURNING " + m.SoftDelete.Qualified)
 		err := db.q.QueryRow(ctx, w.String(), w.Args()...).Scan(m.SoftDelete.Ptr(base))
 		if errors.Is(err, pgx.ErrNoRows) {
 			err = ErrNotFound
@@ -143,6 +155,10 @@ func deleteRow[T any](ctx context.Context, db *DB, row *T, call string, hard boo
 	w.SQL("DELETE FROM ")
 	w.SQL(m.QTable)
 	writePKWhere(w, m, base)
+	// a hard delete reaches soft-deleted rows, never another tenant's
+	if err := sqlw.WriteValueScopes(w, m, m.QTable, " AND "); err != nil {
+		return fmt.Errorf("orm: %s: %w", call, err)
+	}
 	tag, err := db.q.Exec(ctx, w.String(), w.Args()...)
 	if err != nil {
 		return fmt.Errorf("orm: delete from %s: %w", m.Table, err)

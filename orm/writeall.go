@@ -58,6 +58,7 @@ func (q Select[T]) DeleteAllReturning(ctx context.Context) ([]T, error) {
 }
 
 func (q Select[T]) execWrite(ctx context.Context, call string, set Set, del writeKind) (int64, error) {
+	q = q.in(ctx)
 	sql, args, err := q.writeSQL(call, set, del, false)
 	if err != nil {
 		return 0, err
@@ -70,6 +71,7 @@ func (q Select[T]) execWrite(ctx context.Context, call string, set Set, del writ
 }
 
 func (q Select[T]) queryWrite(ctx context.Context, call string, set Set, del writeKind) ([]T, error) {
+	q = q.in(ctx)
 	sql, args, err := q.writeSQL(call, set, del, true)
 	if err != nil {
 		return nil, err
@@ -125,6 +127,7 @@ func (q Select[T]) writeSQL(call string, set Set, kind writeKind, returning bool
 		kind = hardDelete
 	}
 	w := sqlw.NewWriter(128 + len(m.SelectList))
+	w.SetScopes(q.scopes)
 	switch kind {
 	case hardDelete:
 		w.SQL("DELETE FROM ")
@@ -140,8 +143,11 @@ func (q Select[T]) writeSQL(call string, set Set, kind writeKind, returning bool
 		}
 	}
 	where := q.where
-	if !q.unscoped || kind == softDelete { // a soft delete touches live rows only
+	switch {
+	case !q.unscoped:
 		where = sqlw.ScopeConds(m, m.QTable, where)
+	case kind == softDelete: // a soft delete touches live rows only
+		where = append([]sqlw.Cond{sqlw.SoftDeleteCond(m, m.QTable)}, where...)
 	}
 	if err := w.Where(where, sqlw.Table{M: m}); err != nil {
 		return "", nil, fmt.Errorf("orm: %s: %w", call, whereErr(err))
@@ -184,6 +190,9 @@ func writeSet(w *sqlw.Writer, m *model.Model, set Set) error {
 		}
 		if c.ReadOnly {
 			return fmt.Errorf("column %q of %s is read-only", c.Name, m.Name)
+		}
+		if err := scopeColumn(m, c); err != nil {
+			return err
 		}
 		if prev, dup := seen[c]; dup {
 			return fmt.Errorf("%q and %q name the same column %s", prev, k, c.Name)

@@ -32,7 +32,7 @@ type Plan struct {
 	m        *model.Model
 	nodes    []*node // parents before children
 	byPath   map[string]*node
-	from     string
+	from     []fromPart // the FROM clause: text, and the joined models' scopes
 	list     string
 	unscoped bool // the joined models' scopes (soft delete) are lifted
 }
@@ -116,6 +116,14 @@ func (p *Plan) parentAlias(n *node) string {
 	return p.nodes[n.parent].alias
 }
 
+// fromPart is a piece of the FROM clause: text, or the scope of a joined model (its
+// value scopes bind the statement's values, so they are written per statement).
+type fromPart struct {
+	text  string
+	scope *model.Model // non-nil: the scope of this model under alias
+	alias string
+}
+
 // render writes the FROM clause and the select list once.
 func (p *Plan) render() {
 	from := sqlw.NewWriter(128)
@@ -138,20 +146,37 @@ func (p *Plan) render() {
 			}
 			from.SQL(n.alias + "." + tk.Quoted + " = " + pa + "." + n.rel.OwnerKey[i].Quoted)
 		}
-		if s := sqlw.ScopeSQL(n.rel.Target, n.alias); s != "" && !p.unscoped {
-			from.SQL(" AND " + s) // in ON: a LEFT-joined row left out gives a nil relation, not a lost parent
+		if sqlw.Scoped(n.rel.Target) && !p.unscoped {
+			// in ON: a LEFT-joined row left out gives a nil relation, not a lost parent
+			p.from = append(p.from, fromPart{text: from.String()}, fromPart{scope: n.rel.Target, alias: n.alias})
+			from = sqlw.NewWriter(128)
 		}
 		lists = append(lists, n.rel.Target.QualifiedList(n.path, n.rel.Target.Columns))
 	}
-	p.from = from.String()
+	if from.Len() > 0 {
+		p.from = append(p.from, fromPart{text: from.String()})
+	}
 	p.list = strings.Join(lists, ", ")
 }
 
-// From returns the whole FROM clause: the base table, referenced by its own quoted
+// WriteFrom writes the whole FROM clause: the base table, referenced by its own quoted
 // name, and one JOIN per joined relation, e.g.
 //
 //	"posts" LEFT JOIN "users" AS "Author" ON "Author"."id" = "posts"."author_id"
-func (p *Plan) From() string { return p.from }
+//
+// with each joined model's scope in its ON clause, bound to w's scope values.
+func (p *Plan) WriteFrom(w *sqlw.Writer) error {
+	for _, part := range p.from {
+		if part.scope == nil {
+			w.SQL(part.text)
+			continue
+		}
+		if err := sqlw.WriteScope(w, part.scope, part.alias, " AND "); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // SelectList returns the joined relations' columns qualified by their aliases, in the
 // order [Scanner.Dest] scans them; it goes after the base model's columns.

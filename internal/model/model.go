@@ -40,7 +40,10 @@ type Model struct {
 	// SoftDelete is the column tagged `orm:"softdelete"`: a row whose value is not
 	// NULL is deleted, and every statement on the table leaves it out. Nil: none.
 	SoftDelete *Column
-	Relations  []*Relation // in field order
+	// Scopes are the columns tagged `orm:"scope:NAME"` (a tenant id): every statement
+	// on the table compares each with the value its context holds for NAME.
+	Scopes    []ScopeColumn
+	Relations []*Relation // in field order
 
 	byName    map[string]*Column // column name and Go field name to column
 	relByName map[string]*Relation
@@ -49,6 +52,12 @@ type Model struct {
 	// column list, rendered once.
 	QTable     string
 	SelectList string
+}
+
+// ScopeColumn is a column every statement restricts to a value from the context.
+type ScopeColumn struct {
+	Name string // the scope's name, e.g. "tenant"
+	Col  *Column
 }
 
 // Column is one mapped field.

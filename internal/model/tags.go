@@ -14,6 +14,7 @@ type tagOptions struct {
 	def      bool
 	readOnly bool
 	soft     bool              // softdelete
+	scope    string            // scope:NAME
 	kind     RelKind           // 0 when the field is a column
 	keys     map[string]string // fk, ref, through, through_owner, through_target, target_ref, order
 }
@@ -57,19 +58,24 @@ func parseTag(m *Model, f reflect.StructField) (tagOptions, error) {
 				return o, bad("two relation kinds")
 			}
 			o.kind = relKinds[key]
+		case hasVal && key == "scope":
+			if !scopeName(val) {
+				return o, bad("scope needs a name of letters, digits and _ (scope:tenant)")
+			}
+			o.scope = val
 		case hasVal && relKeys[key]:
 			if val == "" {
 				return o, bad("option %s needs a value", key)
 			}
 			o.keys[key] = val
 		default:
-			return o, bad("unknown option %q (options: pk, default, readonly, softdelete, belongs-to, has-one, has-many, many-to-many, fk:, ref:, through:, through_owner:, through_target:, target_ref:)", item)
+			return o, bad("unknown option %q (options: pk, default, readonly, softdelete, scope:, belongs-to, has-one, has-many, many-to-many, fk:, ref:, through:, through_owner:, through_target:, target_ref:)", item)
 		}
 	}
 	if o.kind == 0 && len(o.keys) > 0 {
 		return o, bad("relation options without a relation kind")
 	}
-	if o.kind != 0 && (o.pk || o.def || o.readOnly || o.soft) {
+	if o.kind != 0 && (o.pk || o.def || o.readOnly || o.soft || o.scope != "") {
 		return o, bad("column options on a relation field")
 	}
 	if o.kind != ManyToMany {
@@ -143,6 +149,11 @@ func collectFields(m *Model, t reflect.Type, offset uintptr, index []int, prefix
 				return err
 			}
 		}
+		if opts.scope != "" {
+			if err := addScope(m, f, c, opts.scope); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -189,5 +200,36 @@ func setSoftDelete(m *Model, f reflect.StructField, c *Column) error {
 		return bad("a softdelete column cannot be a key or read-only")
 	}
 	m.SoftDelete = c
+	return nil
+}
+
+// scopeName reports whether s is a scope name: letters, digits and _.
+func scopeName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// addScope makes c a column every statement restricts to the context's value of the
+// scope name; a model names each scope once.
+func addScope(m *Model, f reflect.StructField, c *Column, name string) error {
+	bad := func(reason string) error {
+		return &TagError{Type: m.Name, Field: f.Name, Tag: fmt.Sprintf("`orm:%q`", f.Tag.Get("orm")), Reason: reason}
+	}
+	for _, s := range m.Scopes {
+		if s.Name == name {
+			return bad(fmt.Sprintf("scope %q is already the column of field %s", name, s.Col.Field))
+		}
+	}
+	if c == m.SoftDelete {
+		return bad("a softdelete column cannot be a scope")
+	}
+	m.Scopes = append(m.Scopes, ScopeColumn{Name: name, Col: c})
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/batchorm/batchorm/internal/scan"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // exec is the state of one edge during one load, for key type K.
@@ -73,9 +74,10 @@ func (e *exec[K]) missingKey(i int) error {
 
 // args returns the statement's arguments: the distinct keys, one array per key
 // column, then the Where args and the Limit.
-func (e *exec[K]) args() []any {
+func (e *exec[K]) args(v sqlw.ScopeValues) []any {
 	a := slices.Clone(e.n.st.args)
 	copy(a, e.c.params(e.keys))
+	_ = sqlw.FillScopes(a, e.n.st.scopes, v) // checked before the load (checkScopes)
 	return a
 }
 

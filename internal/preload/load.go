@@ -13,6 +13,7 @@ import (
 
 	"github.com/batchorm/batchorm/internal/model"
 	"github.com/batchorm/batchorm/internal/scan"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // Load runs the plan on parents: []T, []*T, *[]T or *T, where T is the plan's model
@@ -35,12 +36,16 @@ func (p *Plan) Load(ctx context.Context, q scan.Querier, parents any) error {
 	if len(ptrs) == 0 {
 		return nil
 	}
+	scopes := sqlw.ScopesFrom(ctx)
+	if err := p.CheckScopes(scopes); err != nil {
+		return err
+	}
 	level := make([]task, len(p.roots))
 	for i, n := range p.roots {
 		level[i] = task{n: n, parents: ptrs}
 	}
 	for len(level) > 0 {
-		if level, err = runLevel(ctx, q, level); err != nil {
+		if level, err = runLevel(ctx, q, level, scopes); err != nil {
 			return err
 		}
 	}
@@ -57,8 +62,9 @@ type task struct {
 type edgeExec interface {
 	// collect reads the parents' keys, de-duplicated; it reports whether there is any.
 	collect() (bool, error)
-	// args returns the statement's arguments, the key arrays first.
-	args() []any
+	// args returns the statement's arguments, the key arrays first, with the value
+	// scopes bound to v.
+	args(v sqlw.ScopeValues) []any
 	// scan reads the statement's rows and closes them.
 	scan(rows pgx.Rows) error
 	// attach sets the relation field of every parent and returns the rows now
@@ -68,7 +74,7 @@ type edgeExec interface {
 
 // runLevel loads every edge of one depth in one round trip and returns the tasks of
 // the next depth.
-func runLevel(ctx context.Context, q scan.Querier, level []task) ([]task, error) {
+func runLevel(ctx context.Context, q scan.Querier, level []task, v sqlw.ScopeValues) ([]task, error) {
 	execs := make([]edgeExec, len(level))
 	var live []int
 	for i, t := range level {
@@ -82,7 +88,7 @@ func runLevel(ctx context.Context, q scan.Querier, level []task) ([]task, error)
 			live = append(live, i)
 		}
 	}
-	if err := send(ctx, q, level, execs, live); err != nil {
+	if err := send(ctx, q, level, execs, live, v); err != nil {
 		return nil, err
 	}
 	var next []task
@@ -101,13 +107,13 @@ func runLevel(ctx context.Context, q scan.Querier, level []task) ([]task, error)
 // send runs the statements of the live edges: a plain query for one, a pipelined batch
 // for several. No Rows stays open while another statement is sent, so q may be a
 // transaction.
-func send(ctx context.Context, q scan.Querier, level []task, execs []edgeExec, live []int) error {
+func send(ctx context.Context, q scan.Querier, level []task, execs []edgeExec, live []int, v sqlw.ScopeValues) error {
 	switch len(live) {
 	case 0:
 		return nil
 	case 1:
 		i := live[0]
-		rows, err := q.Query(ctx, level[i].n.st.sql, execs[i].args()...)
+		rows, err := q.Query(ctx, level[i].n.st.sql, execs[i].args(v)...)
 		if err == nil {
 			err = execs[i].scan(rows)
 		}
@@ -118,7 +124,7 @@ func send(ctx context.Context, q scan.Querier, level []task, execs []edgeExec, l
 	}
 	b := &pgx.Batch{}
 	for _, i := range live {
-		b.Queue(level[i].n.st.sql, execs[i].args()...)
+		b.Queue(level[i].n.st.sql, execs[i].args(v)...)
 	}
 	br := q.SendBatch(ctx, b)
 	for _, i := range live {
@@ -135,6 +141,27 @@ func send(ctx context.Context, q scan.Querier, level []task, execs []edgeExec, l
 	}
 	if err := br.Close(); err != nil {
 		return fmt.Errorf("preload %s (one batch): %w", batchPaths(level, live), err)
+	}
+	return nil
+}
+
+// CheckScopes returns a *sqlw.ScopeError (wrapped, naming the path) when v lacks the
+// value of a value scope one of the plan's edges binds: a query checks it before
+// sending its own statement, so that nothing is sent.
+func (p *Plan) CheckScopes(v sqlw.ScopeValues) error { return checkScopes(p.roots, v) }
+
+// checkScopes returns a *sqlw.ScopeError, naming the path, for the first edge whose
+// value scopes v lacks a value for: nothing is sent then.
+func checkScopes(nodes []*node, v sqlw.ScopeValues) error {
+	for _, n := range nodes {
+		for _, s := range n.st.scopes {
+			if _, ok := v.Value(s.Name); !ok {
+				return fmt.Errorf("preload %q: %w", n.path, &sqlw.ScopeError{Model: s.Model, Scope: s.Name, Column: s.Column})
+			}
+		}
+		if err := checkScopes(n.children, v); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // Plan is a validated preload plan for one model: the tree of relation edges to load,
@@ -210,6 +211,9 @@ type Statement struct {
 	// SampleArgs are Args with one key of zero values in each key array: what EXPLAIN
 	// needs to plan the statement as Load sends it.
 	SampleArgs []any
+	// Scopes are the parameters of value scopes, filled from the context by Load
+	// (sqlw.FillScopes).
+	Scopes []sqlw.ScopeSlot
 }
 
 // Statements returns the statement of every edge of the plan, parents before
@@ -221,7 +225,7 @@ func (p *Plan) Statements() []Statement {
 		copy(sample, n.sampleKeys())
 		out = append(out, Statement{
 			Path: n.path, Depth: n.depth, SQL: n.st.sql, KeyParams: n.st.nkeys,
-			Args: append([]any(nil), n.st.args...), SampleArgs: sample,
+			Args: append([]any(nil), n.st.args...), SampleArgs: sample, Scopes: n.st.scopes,
 		})
 	}
 	return out

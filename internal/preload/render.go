@@ -20,6 +20,9 @@ type statement struct {
 	// holder is a struct type with one field per link-key column: the link keys of each
 	// row are scanned into one and read from it.
 	holder reflect.Type
+	// scopes are the parameters of the related model's value scopes (a tenant id),
+	// filled per load from the context.
+	scopes []sqlw.ScopeSlot
 }
 
 // orderKey is one resolved ORDER BY key.
@@ -61,6 +64,7 @@ func (n *node) render() error {
 	n.inMemory = n.spec.Limit == 0 && len(n.spec.Order) == 0 && n.pkCmp != nil &&
 		(rel.Kind.ToMany() || rel.Kind == model.HasOne)
 	r := renderer{n: n, w: sqlw.NewWriter(512), qt: rel.Target.QTable, cols: cols, order: order, casts: casts}
+	r.w.DeferScopes()
 	for range rel.OwnerKey {
 		r.keys = append(r.keys, r.w.Param())
 	}
@@ -77,7 +81,7 @@ func (n *node) render() error {
 	if err != nil {
 		return &OptionError{Path: n.path, Option: "Where", Err: err}
 	}
-	n.st.sql, n.st.args = r.w.String(), r.w.Args()
+	n.st.sql, n.st.args, n.st.scopes = r.w.String(), r.w.Args(), r.w.ScopeSlots()
 	n.st.nkeys = len(r.keys)
 	n.st.cols = cols
 	return nil

@@ -106,8 +106,10 @@ func (r *renderer) keyArrays() {
 // conds writes the Where conditions, ANDed after the key lookup. Names in them resolve
 // against the related model, qualified by its table.
 func (r *renderer) conds() error {
-	if s := sqlw.ScopeSQL(r.n.rel.Target, r.qt); s != "" && !r.n.unscoped {
-		r.w.SQL(" AND " + s) // a soft-deleted child is never loaded
+	if !r.n.unscoped { // a soft-deleted child, or another tenant's, is never loaded
+		if err := sqlw.WriteScope(r.w, r.n.rel.Target, r.qt, " AND "); err != nil {
+			return err
+		}
 	}
 	return r.w.AndConds(r.n.spec.Where, sqlw.Table{M: r.n.rel.Target})
 }

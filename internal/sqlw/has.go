@@ -50,8 +50,8 @@ func (h has) write(w *Writer, r Resolver) (bool, error) {
 			w.SQL(alias + "." + tk.Quoted + " = " + owner + "." + rel.OwnerKey[i].Quoted)
 		}
 	}
-	if s := ScopeSQL(rel.Target, alias); s != "" {
-		w.SQL(" AND " + s)
+	if err := WriteScope(w, rel.Target, alias, " AND "); err != nil {
+		return false, fmt.Errorf("Has(%q): %w", h.rel, err)
 	}
 	inner := make([]Cond, len(h.conds))
 	for i, c := range h.conds {

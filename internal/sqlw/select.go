@@ -11,7 +11,13 @@ type Select struct {
 	Prefix  string // before SELECT, e.g. "SELECT EXISTS (" (a space is added)
 	Columns string // the rendered column list
 	From    string // the rendered FROM item: a table, or a table with its JOINs
-	Where   []Cond
+	// FromItem, when set, writes the FROM item instead of From (a FROM clause whose
+	// JOINs bind values: a value scope in an ON clause).
+	FromItem FromWriter
+	// Scopes are the values the statement's value scopes bind (see WriteScope); a
+	// statement written into another's Writer binds that Writer's.
+	Scopes ScopeValues
+	Where  []Cond
 	// Resolver resolves the names in Where; nil refuses conditions that name columns.
 	Resolver Resolver
 	OrderBy  []string // rendered sort keys
@@ -37,9 +43,15 @@ type Select struct {
 	BranchOrderBy []string
 }
 
+// FromWriter writes a FROM item.
+type FromWriter interface {
+	WriteFrom(w *Writer) error
+}
+
 // ToSQL renders the statement and its args.
 func (s *Select) ToSQL() (string, []any, error) {
 	w := NewWriter(len(s.Prefix) + len(s.Columns) + len(s.From) + len(s.Suffix) + 128)
+	w.scopes = s.Scopes
 	if err := s.Write(w); err != nil {
 		return "", nil, err
 	}
@@ -98,7 +110,13 @@ func (s *Select) body(w *Writer, where []Cond) error {
 	}
 	w.SQL(s.Columns)
 	w.SQL(" FROM ")
-	w.SQL(s.From)
+	if s.FromItem != nil {
+		if err := s.FromItem.WriteFrom(w); err != nil {
+			return err
+		}
+	} else {
+		w.SQL(s.From)
+	}
 	if err := w.Where(where, s.Resolver); err != nil {
 		return err
 	}

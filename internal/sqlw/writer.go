@@ -11,8 +11,10 @@ import (
 // Writer accumulates one statement: its text and its bound arguments. The zero value
 // is ready to use. A Writer is not safe for concurrent use.
 type Writer struct {
-	b    []byte
-	args []any
+	b      []byte
+	args   []any
+	scopes ScopeValues  // the values value scopes bind (see WriteScope)
+	slots  *[]ScopeSlot // non-nil: value scopes are declared parameters, recorded here
 }
 
 // NewWriter returns a Writer whose buffer holds size bytes before it grows.
