@@ -37,7 +37,7 @@ const copyMinRows = 2000
 // *pgconn.PgError. On any error the table is left as it was.
 func Create[T any](ctx context.Context, q Querier, rows []T, opts ...Option) (err error) {
 	defer tidy(&err)
-	m, bases, cfg, err := prepare("Create", rows, opts)
+	m, bases, cfg, err := prepare(ctx, "Create", rows, opts)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ type PGColumn = pgColumn
 // CreateSQL renders the statement Create would send for rows, the table being
 // described by cols.
 func CreateSQL[T any](cols []PGColumn, rows []T, opts ...Option) (string, error) {
-	m, bases, cfg, err := prepare("Create", rows, opts)
+	m, bases, cfg, err := prepare(context.Background(), "Create", rows, opts)
 	if err != nil {
 		return "", err
 	}
@@ -31,7 +31,7 @@ func CreateSQL[T any](cols []PGColumn, rows []T, opts ...Option) (string, error)
 
 // UpsertSQL renders the statement Upsert would send for rows.
 func UpsertSQL[T any](cols []PGColumn, cons map[string][]string, rows []T, c Conflict, opts ...Option) (string, error) {
-	m, bases, cfg, err := prepare("Upsert", rows, opts)
+	m, bases, cfg, err := prepare(context.Background(), "Upsert", rows, opts)
 	if err != nil {
 		return "", err
 	}
@@ -60,7 +60,7 @@ func UpsertSQL[T any](cols []PGColumn, cons map[string][]string, rows []T, c Con
 
 // UpdateSQL renders the statement Update would send for rows.
 func UpdateSQL[T any](cols []PGColumn, rows []T, columns []string, opts ...Option) (string, error) {
-	m, _, cfg, err := prepare("Update", rows, opts)
+	m, _, cfg, err := prepare(context.Background(), "Update", rows, opts)
 	if err != nil {
 		return "", err
 	}

@@ -1,11 +1,14 @@
 package bulk
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"unsafe"
 
 	"github.com/batchorm/batchorm/internal/model"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // modelOf returns the metadata of T, which must be a struct or a pointer to one.
@@ -46,7 +49,11 @@ func basesOf[T any](call string, rows []T) ([]unsafe.Pointer, error) {
 
 // prepare is the common start of the calls taking rows: the model, the rows' addresses
 // and the options, all checked before any statement is sent.
-func prepare[T any](call string, rows []T, opts []Option) (*model.Model, []unsafe.Pointer, config, error) {
+//
+// On a model with value scopes (`orm:"scope:NAME"`, a tenant id) every row must hold
+// the context's value or a zero value, which is then set to it: a write never reaches
+// another scope's rows (see sqlw.ScopeRows).
+func prepare[T any](ctx context.Context, call string, rows []T, opts []Option) (*model.Model, []unsafe.Pointer, config, error) {
 	cfg, err := newConfig(call, opts)
 	if err != nil {
 		return nil, nil, cfg, err
@@ -58,6 +65,12 @@ func prepare[T any](call string, rows []T, opts []Option) (*model.Model, []unsaf
 	bases, err := basesOf(call, rows)
 	if err != nil {
 		return nil, nil, cfg, err
+	}
+	if err := sqlw.ScopeRows(m, bases, sqlw.ScopesFrom(ctx)); err != nil {
+		if re := (*sqlw.RowScopeError)(nil); errors.As(err, &re) {
+			err = &RowError{Index: re.Index, Err: err}
+		}
+		return nil, nil, cfg, fmt.Errorf("bulk: %s %s: %w", call, m.Table, err)
 	}
 	return m, bases, cfg, nil
 }

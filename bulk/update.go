@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -29,7 +30,7 @@ import (
 // then cached on an *orm.DB; see [Prepare]).
 func Update[T any](ctx context.Context, q Querier, rows []T, columns []string, opts ...Option) (_ int64, err error) {
 	defer tidy(&err)
-	m, bases, cfg, err := prepare("Update", rows, opts)
+	m, bases, cfg, err := prepare(ctx, "Update", rows, opts)
 	if err != nil {
 		return 0, err
 	}
@@ -65,7 +66,7 @@ func Update[T any](ctx context.Context, q Querier, rows []T, columns []string, o
 // reads the table's column types as [Update] does.
 func Delete[T any](ctx context.Context, q Querier, rows []T, opts ...Option) (_ int64, err error) {
 	defer tidy(&err)
-	m, bases, cfg, err := prepare("Delete", rows, opts)
+	m, bases, cfg, err := prepare(ctx, "Delete", rows, opts)
 	if err != nil {
 		return 0, err
 	}
@@ -91,14 +92,16 @@ func Delete[T any](ctx context.Context, q Querier, rows []T, opts ...Option) (_ 
 func deleteByKey(ctx context.Context, q Querier, m *model.Model, cfg config, bases []unsafe.Pointer) (int64, error) {
 	pk := m.PK[0]
 	w := sqlw.NewWriter(64)
+	w.SetScopes(sqlw.ScopesFrom(ctx))
 	w.SQL("DELETE FROM " + m.QTable + " WHERE " + pk.Quoted + " = ANY(")
 	keys := w.Param()
 	w.Ref(keys)
 	w.Byte(')')
+	_ = sqlw.WriteValueScopes(w, m, m.QTable, " AND ") // the values were checked by prepare
 	sql := w.String()
 	var total int64
 	err := inChunks(ctx, q, len(bases), cfg.chunk, func(q Querier, lo, hi int) error {
-		args := make([]any, w.Params())
+		args := slices.Clone(w.Args())
 		bind(args, keys, typedSlice(pk, bases[lo:hi]))
 		tag, err := q.Exec(ctx, sql, args...)
 		total += tag.RowsAffected()
@@ -159,6 +162,9 @@ func updateColumns(m *model.Model, names []string) ([]*model.Column, error) {
 		}
 		if c.PK || c.ReadOnly {
 			return nil, fmt.Errorf("column %q of %s is a primary key or read-only: %w", c.Name, m.Name, ErrInvalidOption)
+		}
+		if err := sqlw.ScopeColumnError(m, c); err != nil {
+			return nil, fmt.Errorf("%w: %w", err, ErrInvalidOption)
 		}
 		if !seen[c] {
 			seen[c] = true
@@ -239,7 +245,8 @@ func keyedShape(p *plan, set []*model.Column) *insertShape {
 	return s
 }
 
-// keyMatch writes "t.k1 = u.c1 AND …" for the key columns at the front of sent.
+// keyMatch writes "t.k1 = u.c1 AND …" for the key columns at the front of sent, then
+// the model's value scopes (t.tenant_id = $n), bound to w's scope values.
 func (s *insertShape) keyMatch(w *sqlw.Writer) {
 	for i, c := range s.p.m.PK {
 		if i > 0 {
@@ -248,6 +255,7 @@ func (s *insertShape) keyMatch(w *sqlw.Writer) {
 		w.SQL("t." + c.Quoted + " = ")
 		s.vExpr(w, i)
 	}
+	_ = sqlw.WriteValueScopes(w, s.p.m, "t", " AND ") // the values were checked by prepare
 }
 
 // runKeyed sends the rows in chunks, each with the statement render writes for it,
@@ -268,6 +276,7 @@ func (s *insertShape) runKeyed(ctx context.Context, q Querier, cfg config, bases
 	var total int64
 	err := inChunks(ctx, q, len(bases), size, func(q Querier, lo, hi int) error {
 		c := s.newChunkSQL(st, hi-lo)
+		c.SetScopes(sqlw.ScopesFrom(ctx))
 		render(c)
 		args, err := s.args(pgtype.NewMap(), c, bases[lo:hi], lo)
 		if err != nil {

@@ -90,7 +90,7 @@ type UpsertResult struct {
 // [Prepare]).
 func Upsert[T any](ctx context.Context, q Querier, rows []T, c Conflict, opts ...Option) (res UpsertResult, err error) {
 	defer tidy(&err)
-	m, bases, cfg, err := prepare("Upsert", rows, opts)
+	m, bases, cfg, err := prepare(ctx, "Upsert", rows, opts)
 	if err != nil {
 		return res, err
 	}
@@ -186,6 +186,9 @@ func (c Conflict) check(m *model.Model) error {
 		if col.ReadOnly {
 			return fmt.Errorf("DoUpdate: column %q of %s is read-only: %w", col.Name, m.Name, ErrInvalidOption)
 		}
+		if err := sqlw.ScopeColumnError(m, col); err != nil {
+			return fmt.Errorf("DoUpdate: %w: %w", err, ErrInvalidOption)
+		}
 	}
 	return nil
 }
@@ -246,6 +249,16 @@ func (c *Conflict) write(w *sqlw.Writer, p *plan) {
 		}
 		seen[col.Name] = true
 		w.SQL(col.Quoted + " = EXCLUDED." + col.Quoted)
+	}
+	// A colliding row of another scope (a tenant) is left alone: every incoming row
+	// holds the context's value (prepare), so EXCLUDED carries it.
+	for i, s := range p.m.Scopes {
+		if i == 0 {
+			w.SQL(" WHERE ")
+		} else {
+			w.SQL(" AND ")
+		}
+		w.SQL("t." + s.Col.Quoted + " = EXCLUDED." + s.Col.Quoted) // an upsert aliases its table t (head)
 	}
 }
 

@@ -2,8 +2,6 @@ package orm
 
 import (
 	"context"
-	"fmt"
-	"reflect"
 	"unsafe"
 
 	"github.com/batchorm/batchorm/internal/model"
@@ -41,40 +39,9 @@ type ScopeError = sqlw.ScopeError
 // scopeInsert writes the context's value of each of m's value scopes into a zero
 // column of the row at base and refuses a row holding another value.
 func scopeInsert(ctx context.Context, m *model.Model, base unsafe.Pointer) error {
-	if len(m.Scopes) == 0 {
-		return nil
-	}
-	vals := sqlw.ScopesFrom(ctx)
-	for _, s := range m.Scopes {
-		v, ok := vals.Value(s.Name)
-		if !ok {
-			return &ScopeError{Model: m.Name, Scope: s.Name, Column: s.Col.Name}
-		}
-		field := reflect.NewAt(s.Col.Type, unsafe.Add(base, s.Col.Offset)).Elem()
-		want := reflect.ValueOf(v)
-		if !want.Type().ConvertibleTo(s.Col.Type) {
-			return fmt.Errorf("scope %q: the context's value is a %s, which field %s (%s) cannot hold",
-				s.Name, want.Type(), s.Col.Field, s.Col.Type)
-		}
-		want = want.Convert(s.Col.Type)
-		switch {
-		case field.IsZero():
-			field.Set(want)
-		case !want.Comparable() || !field.Equal(want):
-			return fmt.Errorf("scope %q: the row's %s is %v, the context's value %v: a row of another scope is not written",
-				s.Name, s.Col.Field, field.Interface(), v)
-		}
-	}
-	return nil
+	return sqlw.ScopeRows(m, []unsafe.Pointer{base}, sqlw.ScopesFrom(ctx))
 }
 
 // scopeColumn refuses a scope column among the columns a write sets: moving a row
 // out of its scope is not an update batchorm makes.
-func scopeColumn(m *model.Model, c *model.Column) error {
-	for _, s := range m.Scopes {
-		if s.Col == c {
-			return fmt.Errorf("column %q of %s is the %q scope: a row is not moved to another scope", c.Name, m.Name, s.Name)
-		}
-	}
-	return nil
-}
+func scopeColumn(m *model.Model, c *model.Column) error { return sqlw.ScopeColumnError(m, c) }

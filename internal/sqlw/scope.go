@@ -3,6 +3,8 @@ package sqlw
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"unsafe"
 
 	"github.com/batchorm/batchorm/internal/model"
 )
@@ -184,4 +186,70 @@ func ScopeConds(m *model.Model, qualifier string, conds []Cond) []Cond {
 		return conds
 	}
 	return append([]Cond{ScopeCond(m, qualifier)}, conds...)
+}
+
+// RowScopeError is a row whose value scope column holds another value than the
+// context's: batchorm writes no row of another scope.
+type RowScopeError struct {
+	Index        int // the row's index among those given
+	Scope, Field string
+	Row, Context any
+}
+
+func (e *RowScopeError) Error() string {
+	return fmt.Sprintf("scope %q: the row's %s is %v, the context's value %v: a row of another scope is not written",
+		e.Scope, e.Field, e.Row, e.Context)
+}
+
+// ScopeRows checks the rows at bases (structs of m) against the value scopes of v and
+// then writes v's value into each zero scope column: a missing value is a *ScopeError,
+// a value the column cannot hold an error, a row holding another value a
+// *RowScopeError naming it; no row is changed unless every one passes.
+func ScopeRows(m *model.Model, bases []unsafe.Pointer, v ScopeValues) error {
+	if len(m.Scopes) == 0 {
+		return nil
+	}
+	want := make([]reflect.Value, len(m.Scopes))
+	for i, s := range m.Scopes {
+		x, ok := v.Value(s.Name)
+		if !ok {
+			return &ScopeError{Model: m.Name, Scope: s.Name, Column: s.Col.Name}
+		}
+		xv := reflect.ValueOf(x)
+		if !xv.Type().ConvertibleTo(s.Col.Type) {
+			return fmt.Errorf("scope %q: the context's value is a %s, which field %s (%s) cannot hold",
+				s.Name, xv.Type(), s.Col.Field, s.Col.Type)
+		}
+		want[i] = xv.Convert(s.Col.Type)
+	}
+	field := func(s model.ScopeColumn, base unsafe.Pointer) reflect.Value {
+		return reflect.NewAt(s.Col.Type, unsafe.Add(base, s.Col.Offset)).Elem()
+	}
+	for r, base := range bases {
+		for i, s := range m.Scopes {
+			f := field(s, base)
+			if !f.IsZero() && (!want[i].Comparable() || !f.Equal(want[i])) {
+				return &RowScopeError{Index: r, Scope: s.Name, Field: s.Col.Field, Row: f.Interface(), Context: want[i].Interface()}
+			}
+		}
+	}
+	for _, base := range bases {
+		for i, s := range m.Scopes {
+			if f := field(s, base); f.IsZero() {
+				f.Set(want[i])
+			}
+		}
+	}
+	return nil
+}
+
+// ScopeColumnError returns an error when c is one of m's value scope columns, which a write
+// never sets: a row is not moved out of its scope.
+func ScopeColumnError(m *model.Model, c *model.Column) error {
+	for _, s := range m.Scopes {
+		if s.Col == c {
+			return fmt.Errorf("column %q of %s is the %q scope: a row is not moved to another scope", c.Name, m.Name, s.Name)
+		}
+	}
+	return nil
 }
