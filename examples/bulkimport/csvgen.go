@@ -36,7 +36,7 @@ func generate(w io.Writer, n, badLine int) error {
 		buf = append(buf, ',')
 		buf = strconv.AppendInt(buf, int64(i%1000), 10)
 		buf = append(buf, ',')
-		buf = base.Add(time.Duration(i) * time.Second).AppendFormat(buf, time.RFC3339)
+		buf = base.Add(time.Duration(i)*time.Second).AppendFormat(buf, time.RFC3339)
 		buf = append(buf, '\n')
 		if _, err := bw.Write(buf); err != nil {
 			return err

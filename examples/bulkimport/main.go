@@ -143,4 +143,3 @@ func thousands(n int) string {
 	}
 	return string(out)
 }
-
