@@ -149,6 +149,15 @@
 // preload it. Join and Preload combine in one query: Join("Author").Preload("Comments")
 // is 2 statements.
 //
+// # Loaded or not
+//
+// A to-many field is nil until loaded and empty (not nil) when loaded without rows. A
+// to-one *T field is nil in both cases; a [Ref] field (Author loader.Ref[User]
+// `orm:"belongs-to"`) tells them apart: Preload and Join set it, nested paths
+// included, and Get returns (nil, false) for not loaded, (nil, true) for loaded and
+// absent. A parent with a NULL foreign key is marked loaded, with no row, even when
+// no statement was needed. Models keeping *T fields pay nothing for it.
+//
 // # Preload or Join for a to-one relation
 //
 // A JOIN is not automatically cheaper than a second ANY statement. A JOIN sends the

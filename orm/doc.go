@@ -27,6 +27,11 @@
 // TableName() method or the snake_case plural of its name. Each type is analysed once
 // and cached; a bad tag is a [TagError] naming the type, field and tag.
 //
+// Loaded or not: a to-many field is nil until loaded and empty (not nil) when loaded
+// with no rows, but a nil *T to-one field means both "not loaded" and "loaded, none".
+// Where that matters, declare the field as [Ref] (Author orm.Ref[User]
+// `orm:"belongs-to"`): Preload and Join mark it loaded, and Get returns (row, loaded).
+//
 // Column types: anything pgx scans and encodes, including numeric (pgtype.Numeric or a
 // decimal type registered with pgx), timestamptz and timestamp, date, uuid, jsonb,
 // bytea, arrays, enums and domains; NULL goes into pointers, sql.Null* and pgtype values.

@@ -95,9 +95,8 @@ func (s *Scanner) Assign(base unsafe.Pointer) error {
 		if owner == nil {
 			continue
 		}
-		field := (*unsafe.Pointer)(unsafe.Add(owner, ns.rel.Offset))
 		if !ns.inner && !ns.present() {
-			*field = nil
+			ns.rel.SetOne(owner, nil) // a Ref field is marked loaded, with no row
 			continue
 		}
 		v := reflect.New(ns.typ)
@@ -108,7 +107,7 @@ func (s *Scanner) Assign(base unsafe.Pointer) error {
 		for _, fh := range ns.holders {
 			fh.h.store(unsafe.Add(p, fh.off))
 		}
-		*field = p
+		ns.rel.SetOne(owner, p)
 		ns.cur = p
 	}
 	return nil

@@ -50,6 +50,7 @@ type Relation struct {
 	Type   reflect.Type
 
 	ElemPtr bool // to-many field is []*T (not []T)
+	Ref     bool // to-one field is a Ref[T] (not *T): set through SetOne
 
 	OwnerKey  []*Column // columns on Owner
 	TargetKey []*Column // columns on Target
@@ -155,8 +156,12 @@ func relationElem(r *Relation, t reflect.Type) (reflect.Type, error) {
 		}
 		return e, nil
 	}
+	if e, ok := RefTarget(t); ok && e.Kind() == reflect.Struct {
+		r.Ref = true
+		return e, nil
+	}
 	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-		return nil, fmt.Errorf("%s field must be a pointer to a struct (nil when there is no row), not %v", r.Kind, t)
+		return nil, fmt.Errorf("%s field must be a pointer to a struct (nil when there is no row) or a Ref of one, not %v", r.Kind, t)
 	}
 	return t.Elem(), nil
 }

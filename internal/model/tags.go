@@ -125,6 +125,9 @@ func collectFields(m *Model, t reflect.Type, offset uintptr, index []int, prefix
 			*pending = append(*pending, pendingRel{field: f, offset: offset + f.Offset, index: idx, opts: opts})
 			continue
 		}
+		if _, ok := RefTarget(f.Type); ok {
+			return &TagError{Type: m.Name, Field: f.Name, Tag: fmt.Sprintf("`orm:%q`", opts.raw), Reason: "a Ref field is a to-one relation: tag it belongs-to or has-one"}
+		}
 		name := dbTag
 		if name == "" {
 			name = SnakeCase(f.Name)

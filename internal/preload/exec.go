@@ -159,13 +159,13 @@ func (e *exec[K]) attachOne() []unsafe.Pointer {
 			reached = append(reached, p)
 		}
 	}
-	off := e.n.rel.Offset
+	rel := e.n.rel
 	for i, p := range e.parents {
 		var row unsafe.Pointer
 		if s := e.pslot[i]; s >= 0 {
 			row = first[s]
 		}
-		*(*unsafe.Pointer)(unsafe.Add(p, off)) = row
+		rel.SetOne(p, row) // a Ref field is marked loaded, with a row or none
 	}
 	return reached
 }
