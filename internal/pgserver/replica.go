@@ -37,7 +37,7 @@ var replicaSettings = []setting{
 // max_wal_senders and max_replication_slots are PostgreSQL's defaults (10 each), and
 // initdb's pg_hba.conf trusts replication connections from 127.0.0.1. opts apply to
 // the replica's postgresql.conf, after the primary's settings (which the copy keeps)
-// and after synchronous_standby_names='' and hot_standby=on.
+// and after synchronous_standby_names=” and hot_standby=on.
 //
 // Stop the replica with [Server.Stop]; it drops its slot on the primary when the
 // primary is still up (a slot kept on a throwaway primary only holds WAL back).
