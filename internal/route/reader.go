@@ -34,19 +34,48 @@ func (rd *Reader) pick(ctx context.Context, skip uint64) dbx.Querier {
 	return rd.q
 }
 
-// Query implements dbx.Querier.
+// Query implements dbx.Querier. On the read's first call to a replica, Query reads
+// the first row (or the end) before returning, so that a connection that broke is
+// seen here, while the read can still go elsewhere.
 func (rd *Reader) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	first := rd.q == nil
+	if rd.q != nil {
+		return rd.q.Query(ctx, sql, args...)
+	}
 	var skip uint64
 	for {
 		rows, err := rd.pick(ctx, skip).Query(ctx, sql, args...)
-		if err == nil || !first || rd.replica < 0 || !ConnLost(err) || ctx.Err() != nil {
+		if rd.replica < 0 {
+			return rows, err
+		}
+		if err == nil {
+			has := rows.Next()
+			if has || rows.Err() == nil {
+				return &peekedRows{Rows: rows, peeked: true, has: has}, nil
+			}
+			rows.Close()
+			err = rows.Err()
+		}
+		if !ConnLost(err) || ctx.Err() != nil {
 			return rows, err
 		}
 		rd.r.MarkDown(rd.replica)
 		skip |= 1 << uint(rd.replica)
 		rd.q, rd.replica = nil, -1
 	}
+}
+
+// peekedRows are rows whose first Next was called by [Reader.Query].
+type peekedRows struct {
+	pgx.Rows
+	peeked, has bool
+}
+
+func (r *peekedRows) Next() bool {
+	if r.peeked {
+		r.peeked = false
+		return r.has
+	}
+	return r.Rows.Next()
 }
 
 // QueryRow implements dbx.Querier; it reads through [Reader.Query].
