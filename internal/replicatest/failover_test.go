@@ -33,7 +33,7 @@ type Ledger struct {
 // it. With asynchronous replication, the tail acknowledged in the last moments before
 // the crash can be lost; this test would then fail, as it should.
 func TestFailover_promoteStandbyUnderWriters(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	old, err := pgserver.Start(ctx, pgserver.WithSetting("synchronous_commit", "on"),
 		pgserver.WithSetting("synchronous_standby_names", "*"))
