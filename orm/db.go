@@ -11,6 +11,7 @@ import (
 
 	"github.com/batchorm/batchorm/internal/dbx"
 	"github.com/batchorm/batchorm/internal/querylog"
+	"github.com/batchorm/batchorm/internal/route"
 	"github.com/batchorm/batchorm/pool"
 )
 
@@ -30,7 +31,11 @@ type DB struct {
 	pool   *pgxpool.Pool
 	q      Querier
 	tracer *querylog.Tracer
-	owned  bool // Close closes the pool
+	owned  bool          // Close closes the pool
+	rt     *route.Router // reads to replicas (WithReplicas); nil inside a transaction
+
+	key      []byte          // Routing.TokenKey
+	replicas []*pgxpool.Pool // owned replica pools (OpenCluster)
 }
 
 var _ Querier = (*DB)(nil)
@@ -43,6 +48,8 @@ type Option func(*options) error
 
 type options struct {
 	allowUntraced bool
+	replicas      []*pgxpool.Pool // WithReplicas
+	routing       Routing         // WithRouting
 }
 
 // WithoutQueryLog lets [New] accept a pool that was built without batchorm's tracer
@@ -77,7 +84,11 @@ func New(p *pgxpool.Pool, opts ...Option) (*DB, error) {
 	if t == nil && !o.allowUntraced {
 		return nil, ErrUntracedPool
 	}
-	return &DB{shared: dbx.NewBox(), pool: p, q: p, tracer: t}, nil
+	db := &DB{shared: dbx.NewBox(), pool: p, q: p, tracer: t}
+	if len(o.replicas) > 0 {
+		return db, db.route(o)
+	}
+	return db, nil
 }
 
 // Open builds a pool from cfg with [pool.New] (production defaults, tracer installed)
@@ -96,8 +107,11 @@ func Open(ctx context.Context, cfg pool.Config, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
-// Close closes the pool when the DB was made by [Open]; otherwise it does nothing.
+// Close closes the pool when the DB was made by [Open] (the replicas' pools too, by
+// [OpenCluster]), and stops watching replicas ([WithReplicas]); otherwise it does
+// nothing.
 func (db *DB) Close() {
+	db.closeRouter()
 	if db.owned && db.pool != nil {
 		db.pool.Close()
 	}

@@ -107,4 +107,51 @@
 // [ErrNotFound] matches pgx.ErrNoRows and sql.ErrNoRows with errors.Is. A
 // *pgconn.PgError stays reachable with errors.As through every wrap; predicates such
 // as [IsUniqueViolation] read its SQLSTATE.
+//
+// # Replicas
+//
+// [OpenCluster] (or [New] with [WithReplicas]) routes reads to streaming replicas:
+//
+//	db, err := orm.OpenCluster(ctx, pool.ClusterConfig{
+//		Primary:  pool.Config{ConnString: "host=db1,db2 target_session_attrs=read-write"},
+//		Replicas: []pool.Config{{ConnString: "host=db3", LazyConnect: true}},
+//	}, orm.WithRouting(orm.Routing{MaxWait: 100 * time.Millisecond}))
+//
+// Reads outside a transaction (queries, counts, pages, batches, [Scan]) go to the
+// healthy replica with the fewest acquired connections, ties in turn: least busy
+// rather than plain round robin, so a replica slowed by a long query takes fewer new
+// reads. A query's preload edges go to the server of its first statement. Writes,
+// transactions, [Raw] (unless [AsRead]) and the pgx methods of DB go to the primary;
+// [OnPrimary] sends a read there. A replica is in rotation while its poll (one small
+// query per replica per [Routing.PollInterval]) succeeds, it is in recovery, and its
+// lag is within [Routing.MaxLagBytes] and [Routing.MaxLag]; a read whose first
+// statement finds a replica unreachable goes elsewhere at once.
+//
+// Read-your-writes: in a context from [DB.WithSession] (one per request), each write
+// learns the primary's WAL position in its own round trip: a statement outside a
+// transaction is pipelined as [statement, COMMIT, position read] under one Sync, a
+// transaction's COMMIT as [COMMIT, position read]. Reading the position in the
+// statement's own implicit transaction would name a point before its commit record.
+// The position is pg_current_wal_insert_lsn(), which is past the commit record even
+// with synchronous_commit off. A read in the session goes to a replica known to have
+// replayed it, waits up to [Routing.MaxWait] asking the replicas, or goes to the
+// primary. [Session.Token] carries the position to a later request
+// ([DB.ResumeSession]); a forged token matches [ErrInvalidSessionToken]. COPY and
+// statements that refuse pipelines (VACUUM, ... CONCURRENTLY) read the position in a
+// round trip of their own.
+//
+// Failover: a multi-host connection string with target_session_attrs=read-write
+// makes each new connection find the server that takes writes; the pool drops broken
+// connections and dials again, so a promoted standby is used without a restart.
+// Writes in flight get errors that [IsConnLost] or [ErrCommitUnknown] recognise. An
+// acknowledged write survives promotion only with synchronous replication.
+//
+// Where this stops: a distributed PostgreSQL such as Citus needs more than routing.
+// To our knowledge batchorm's statements are plain PostgreSQL that Citus accepts on
+// distributed tables when they filter on the distribution column (= ANY($1) arrays,
+// unnest of typed arrays, UNION ALL of keyset branches, LATERAL and window functions
+// for per-parent preload limits, INSERT ... ON CONFLICT). A deployment would need the
+// distribution column in every WHERE of a routed query and in every preload key, no
+// row locks across shards, and bulk conflict keys that include the distribution
+// column; the WAL positions used here are per node. batchorm checks none of this.
 package orm

@@ -24,7 +24,7 @@ func (q Select[T]) querier() (Querier, error) {
 	if err := q.checkLock(); err != nil {
 		return nil, err
 	}
-	return q.db.q, nil
+	return q.db.reader(), nil
 }
 
 // ready builds q and returns it with the querier to send it on.

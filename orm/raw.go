@@ -26,7 +26,7 @@ func Raw[T any](ctx context.Context, db *DB, sql string, args ...any) ([]T, erro
 		}
 	}
 	var out []T
-	if err := pgxscan.Select(ctx, db.q, &out, sql, args...); err != nil {
+	if err := pgxscan.Select(ctx, db.rawQuerier(ctx), &out, sql, args...); err != nil {
 		return nil, fmt.Errorf("orm: raw query: %w", err)
 	}
 	if out == nil {
@@ -36,7 +36,7 @@ func Raw[T any](ctx context.Context, db *DB, sql string, args ...any) ([]T, erro
 }
 
 func rawModel[T any](ctx context.Context, db *DB, m *model.Model, sql string, args []any) ([]T, error) {
-	rows, err := db.q.Query(ctx, sql, args...)
+	rows, err := db.rawQuerier(ctx).Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("orm: raw query: %w", err)
 	}

@@ -47,6 +47,9 @@ type Server struct {
 	proc   *os.Process   // the postmaster, our child
 	exited chan struct{} // closed once proc has exited and been reaped
 
+	primary *Server // set on a replica made by StartReplica
+	slot    string  // its replication slot on primary
+
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -112,6 +115,9 @@ func (s *Server) Stop() error {
 func (s *Server) stop() error {
 	var errs []error
 	if err := s.stopPostgres(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.dropSlot(); err != nil {
 		errs = append(errs, err)
 	}
 	if s.root != "" {

@@ -118,7 +118,11 @@ func (t *Tracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBa
 
 // TraceBatchQuery implements pgx.BatchTracer.
 func (t *Tracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchQueryData) {
-	t.statements.Add(1)
+	kind := uncountedKind(data.SQL) // a COMMIT or position read pipelined by internal/route
+	if kind == 0 {
+		kind = KindBatch
+		t.statements.Add(1)
+	}
 	if data.Err != nil {
 		t.errors.Add(1)
 	}
@@ -127,7 +131,7 @@ func (t *Tracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 		return
 	}
 	bs.entries = append(bs.entries, Entry{SQL: data.SQL, Args: len(data.Args), Rows: data.CommandTag.RowsAffected(),
-		Kind: KindBatch, Err: data.Err})
+		Kind: kind, Err: data.Err})
 }
 
 // TraceBatchEnd implements pgx.BatchTracer.

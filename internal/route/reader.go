@@ -1,0 +1,129 @@
+package route
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/batchorm/batchorm/internal/dbx"
+)
+
+// Reader is the querier of one read: its first call picks the server (see
+// [Router.Pick]) and every later call goes to the same one, so a query's preload
+// edges read the snapshot of the server that returned their parents. A Query or
+// QueryRow whose first attempt fails because a replica is unreachable is sent again
+// elsewhere (reads are safe to resend) and the replica is marked down. A Reader is
+// for one goroutine.
+type Reader struct {
+	r       *Router
+	q       dbx.Querier
+	replica int
+}
+
+// NewReader returns a Reader over r.
+func NewReader(r *Router) *Reader { return &Reader{r: r, replica: -1} }
+
+var _ dbx.Querier = (*Reader)(nil)
+
+func (rd *Reader) pick(ctx context.Context, skip uint64) dbx.Querier {
+	if rd.q == nil {
+		p, i := rd.r.Pick(ctx, skip)
+		rd.q, rd.replica = p, i
+	}
+	return rd.q
+}
+
+// Query implements dbx.Querier. On the read's first call to a replica, Query reads
+// the first row (or the end) before returning, so that a connection that broke is
+// seen here, while the read can still go elsewhere.
+func (rd *Reader) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if rd.q != nil {
+		return rd.q.Query(ctx, sql, args...)
+	}
+	var skip uint64
+	for {
+		rows, err := rd.pick(ctx, skip).Query(ctx, sql, args...)
+		if rd.replica < 0 {
+			return rows, err
+		}
+		if err == nil {
+			has := rows.Next()
+			if has || rows.Err() == nil {
+				return &peekedRows{Rows: rows, peeked: true, has: has}, nil
+			}
+			rows.Close()
+			err = rows.Err()
+		}
+		if !ConnLost(err) || ctx.Err() != nil {
+			return rows, err
+		}
+		rd.r.MarkDown(rd.replica)
+		skip |= 1 << uint(rd.replica)
+		rd.q, rd.replica = nil, -1
+	}
+}
+
+// peekedRows are rows whose first Next was called by [Reader.Query].
+type peekedRows struct {
+	pgx.Rows
+	peeked, has bool
+}
+
+func (r *peekedRows) Next() bool {
+	if r.peeked {
+		r.peeked = false
+		return r.has
+	}
+	return r.Rows.Next()
+}
+
+// QueryRow implements dbx.Querier; it reads through [Reader.Query].
+func (rd *Reader) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return &row{ctx: ctx, query: rd.Query, sql: sql, args: args}
+}
+
+// Exec implements dbx.Querier.
+func (rd *Reader) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return rd.pick(ctx, 0).Exec(ctx, sql, args...)
+}
+
+// SendBatch implements dbx.Querier.
+func (rd *Reader) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	return rd.pick(ctx, 0).SendBatch(ctx, b)
+}
+
+// CopyFrom implements dbx.Querier; it writes, so it goes to the primary.
+func (rd *Reader) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	return rd.r.primary.CopyFrom(ctx, table, columns, src)
+}
+
+// Begin implements dbx.Querier; transactions go to the primary.
+func (rd *Reader) Begin(ctx context.Context) (pgx.Tx, error) { return rd.r.primary.Begin(ctx) }
+
+// row is a pgx.Row read through a Query function.
+type row struct {
+	ctx   context.Context
+	query func(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	sql   string
+	args  []any
+}
+
+func (r *row) Scan(dest ...any) error {
+	rows, err := r.query(r.ctx, r.sql, r.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
+}
