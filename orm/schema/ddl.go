@@ -18,6 +18,7 @@ type Index = model.Index
 type Schema struct {
 	tables   []*table
 	deferred []deferredFK // foreign keys of reference cycles, added after every table
+	external []*table     // tables of models not given that hold their relations' keys
 }
 
 type deferredFK struct {
@@ -35,11 +36,11 @@ func For(models ...any) (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	tables, err := build(ms)
+	tables, external, err := build(ms)
 	if err != nil {
 		return nil, err
 	}
-	s := &Schema{}
+	s := &Schema{external: external}
 	s.order(tables)
 	return s, nil
 }

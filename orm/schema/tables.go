@@ -18,6 +18,9 @@ type table struct {
 	fks     []foreignKey
 	indexes []index
 	fkLed   [][]string // foreign-key column lists that need an index led by them
+	// external: the table of a model not given, holding a relation's foreign key;
+	// only its fkLed is checked (Audit, Drift), and no DDL is written for it.
+	external bool
 }
 
 type column struct {
@@ -81,8 +84,8 @@ func modelsOf(args []any) ([]*model.Model, error) {
 }
 
 // build turns models into tables: one per model, one per many-to-many link table,
-// with the indexes their relations' foreign keys need.
-func build(models []*model.Model) ([]*table, error) {
+// with the indexes their relations' foreign keys need; then the external tables.
+func build(models []*model.Model) ([]*table, []*table, error) {
 	var tables []*table
 	byName := map[string]*table{}
 	add := func(t *table) error {
@@ -96,10 +99,10 @@ func build(models []*model.Model) ([]*table, error) {
 	for _, m := range models {
 		t, err := modelTable(m)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := add(t); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for _, m := range models {
@@ -109,18 +112,18 @@ func build(models []*model.Model) ([]*table, error) {
 			}
 			t, err := linkTable(r)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if err := add(t); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
-	relationKeys(models, byName)
+	external := relationKeys(models, byName)
 	for _, t := range tables {
 		t.addFKIndexes()
 	}
-	return tables, nil
+	return tables, external, nil
 }
 
 func modelTable(m *model.Model) (*table, error) {
@@ -195,8 +198,9 @@ func keyColumn(m *model.Model, c *model.Column, name string) (column, error) {
 
 // relationKeys adds to the tables the foreign keys of the models' relations (when
 // the referenced columns are a key of their table) and the column lists that need an
-// index led by them, unless a relation over the same columns says noindex.
-func relationKeys(models []*model.Model, byName map[string]*table) {
+// index led by them, unless a relation over the same columns says noindex. It
+// returns the tables named by relations but not by models, with their needs.
+func relationKeys(models []*model.Model, byName map[string]*table) []*table {
 	type fkUse struct {
 		table string
 		cols  string
@@ -224,11 +228,20 @@ func relationKeys(models []*model.Model, byName map[string]*table) {
 			}
 		}
 	}
+	var external []*table
 	for _, u := range uses {
-		if t := byName[u.table]; t != nil && !optOut[u] {
-			t.needLed(strings.Split(u.cols, "\x00"))
+		if optOut[u] {
+			continue
 		}
+		t := byName[u.table]
+		if t == nil {
+			t = &table{name: u.table, source: "a relation", external: true}
+			byName[u.table] = t
+			external = append(external, t)
+		}
+		t.needLed(strings.Split(u.cols, "\x00"))
 	}
+	return external
 }
 
 // isKey reports whether cols are m's primary key or a declared unique index over
