@@ -20,8 +20,8 @@ type Kind string
 const (
 	MissingTable      Kind = "missing table"
 	MissingColumn     Kind = "missing column"
-	ExtraColumn       Kind = "extra column"      // in the table, not in the model
-	ColumnType        Kind = "column type"       // Want and Got are the types
+	ExtraColumn       Kind = "extra column"       // in the table, not in the model
+	ColumnType        Kind = "column type"        // Want and Got are the types
 	ColumnNullability Kind = "column nullability" // Want and Got are "NOT NULL" or "NULL"
 	MissingIndex      Kind = "missing index"
 	IndexShape        Kind = "index shape" // Want and Got are the index shapes
