@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,6 +150,11 @@ func TestDrift_changes(t *testing.T) {
 			}
 			if err := rep.Err(); (err != nil) != (len(tc.want) > 0) || (err != nil && !errors.Is(err, schema.ErrDrift)) {
 				t.Errorf("Err() = %v", err)
+			}
+			ft := &fakeT{TB: t}
+			ormtest.AssertSchema(ft, ctx, db, blog...)
+			if ft.failed != (len(tc.want) > 0) || (ft.failed && !strings.Contains(ft.msg, tc.want[0])) {
+				t.Errorf("AssertSchema failed=%v (%s), want failed=%v", ft.failed, ft.msg, len(tc.want) > 0)
 			}
 		})
 	}
