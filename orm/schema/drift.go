@@ -279,13 +279,15 @@ var (
 	parenRE = regexp.MustCompile(`[()\s]+`)
 )
 
-// sameShape compares two shapes, normalising the predicate: case, spaces,
+// sameShape compares two shapes, normalising only the predicate: case, spaces,
 // parentheses and casts (pg_get_expr writes "(status = 'a'::text)" for status = 'a').
 func sameShape(a, b string) bool {
+	ka, pa, _ := strings.Cut(a, " WHERE ")
+	kb, pb, _ := strings.Cut(b, " WHERE ")
 	norm := func(s string) string {
 		s = strings.ToLower(s)
 		s = castRE.ReplaceAllString(s, "")
-		return parenRE.ReplaceAllString(s, " ")
+		return strings.TrimSpace(parenRE.ReplaceAllString(s, " "))
 	}
-	return norm(a) == norm(b)
+	return ka == kb && norm(pa) == norm(pb)
 }
