@@ -21,35 +21,11 @@ import (
 
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
+	"github.com/batchorm/batchorm/orm/schema"
 )
 
-const schema = `
-CREATE TABLE users (
-	id   bigserial PRIMARY KEY,
-	name text NOT NULL
-);
-CREATE TABLE posts (
-	id        bigserial PRIMARY KEY,
-	author_id bigint NOT NULL REFERENCES users(id),
-	title     text NOT NULL
-);
-CREATE INDEX ON posts (author_id);
-CREATE TABLE comments (
-	id        bigserial PRIMARY KEY,
-	post_id   bigint NOT NULL REFERENCES posts(id),
-	author_id bigint NOT NULL REFERENCES users(id),
-	body      text NOT NULL
-);
-CREATE INDEX ON comments (post_id);
-CREATE TABLE tags (
-	id   bigserial PRIMARY KEY,
-	name text NOT NULL
-);
-CREATE TABLE post_tags (
-	post_id bigint NOT NULL REFERENCES posts(id),
-	tag_id  bigint NOT NULL REFERENCES tags(id),
-	PRIMARY KEY (post_id, tag_id)
-);
+// seed fills the tables that schema.DDL creates for the models below.
+const seed = `
 -- 200 users, 5 posts each, 3 comments per post, 2 tags per post.
 INSERT INTO users (name) SELECT 'user-' || g FROM generate_series(1, 200) g;
 INSERT INTO posts (author_id, title) SELECT 1 + (g - 1) % 200, 'post ' || g FROM generate_series(1, 1000) g;
@@ -122,7 +98,12 @@ func measure(ctx context.Context, way string, load func(ctx context.Context) err
 func run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(schema))
+	// The tables are the DDL batchorm writes for the models (foreign keys indexed).
+	ddl, err := schema.DDL(&User{}, &Post{}, &Comment{}, &Tag{})
+	if err != nil {
+		return err
+	}
+	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(ddl+seed))
 	if err != nil {
 		return err
 	}

@@ -21,41 +21,26 @@ import (
 	"github.com/batchorm/batchorm/bulk"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
+	"github.com/batchorm/batchorm/orm/schema"
 	"github.com/batchorm/batchorm/paginate"
 )
-
-const schema = `
-CREATE TABLE authors (
-	id         bigserial PRIMARY KEY,
-	name       text NOT NULL UNIQUE,
-	created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE books (
-	id        bigserial PRIMARY KEY,
-	author_id bigint NOT NULL REFERENCES authors(id),
-	title     text NOT NULL,
-	year      integer NOT NULL,
-	in_print  boolean NOT NULL
-);
-CREATE INDEX ON books (author_id);
-CREATE INDEX ON books (year, id);
-`
 
 // Author is a model: tagged fields are columns, ID is the key (an integer key is
 // chosen by the database), and Books is a relation, loaded only when asked for.
 type Author struct {
 	ID        int64     `db:"id"`
-	Name      string    `db:"name"`
-	CreatedAt time.Time `db:"created_at" orm:"default"` // zero: the database's DEFAULT now()
-	Books     []Book    `orm:"has-many"`                // books.author_id -> authors.id
+	Name      string    `db:"name" orm:"unique"`
+	CreatedAt time.Time `db:"created_at" orm:"default:now()"` // zero: the database's DEFAULT now()
+	Books     []Book    `orm:"has-many"`                      // books.author_id -> authors.id
 }
 
-// Book belongs to an Author.
+// Book belongs to an Author. Its index on (year, id) serves the keyset pages of
+// step 4; the one on author_id comes with the relation.
 type Book struct {
-	ID       int64   `db:"id"`
+	ID       int64   `db:"id" orm:"index:books_year_id:2"`
 	AuthorID int64   `db:"author_id"`
 	Title    string  `db:"title"`
-	Year     int     `db:"year"`
+	Year     int     `db:"year" orm:"index:books_year_id:1"`
 	InPrint  bool    `db:"in_print"`
 	Author   *Author `orm:"belongs-to"` // books.author_id -> authors.id
 }
@@ -76,7 +61,14 @@ func main() {
 func run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(schema))
+	// The schema is the DDL batchorm writes for the models: a real program would put
+	// it in a migration file (goose, golang-migrate, atlas); batchorm runs none.
+	ddl, err := schema.DDL(&Author{}, &Book{})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("== 0. Schema: the DDL the models ask for (schema.DDL)\n%s", ddl)
+	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(ddl))
 	if err != nil {
 		return err
 	}
@@ -105,6 +97,15 @@ func run(ctx context.Context) error {
 		return err
 	}
 	if err := bulk.Prepare[Book](ctx, db); err != nil {
+		return err
+	}
+	// And check the live schema against the models (one catalog read): nil when the
+	// tables, columns, indexes and keys are what the models declare.
+	rep, err := schema.Drift(ctx, db, &Author{}, &Book{})
+	if err != nil {
+		return err
+	}
+	if err := rep.Err(); err != nil {
 		return err
 	}
 

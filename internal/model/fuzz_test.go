@@ -15,7 +15,8 @@ import (
 // a control character.
 func FuzzTags(f *testing.F) {
 	for _, s := range [][2]string{{"name", ""}, {"", "pk"}, {"x", "default,readonly"}, {"a\x00b", ""}, {"", "has-many"},
-		{"-", ""}, {"", "belongs-to,fk:x"}, {"n", "pk,,"}, {"", "many-to-many,through:t"}} {
+		{"-", ""}, {"", "belongs-to,fk:x"}, {"n", "pk,,"}, {"", "many-to-many,through:t"},
+		{"", "index:a:2:desc,unique"}, {"", "type:numeric(10,2),default:'a,b'"}, {"", "belongs-to,noindex"}, {"", "index::"}} {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, db, orm string) {

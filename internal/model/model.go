@@ -13,6 +13,11 @@
 //     the zero value (Insert omits the column and reads the value back), `readonly`
 //     columns are read but never written (generated columns).
 //     Without any `pk`, a field named ID is the key; an integer ID is also `default`.
+//   - For DDL (package orm/schema): `type:numeric(10,2)` gives the SQL type,
+//     `default:now()` the expression the database fills in; `index`, `index:name`,
+//     `index:name:2:desc`, `unique`, `unique:name` declare indexes (see [IndexDef]),
+//     and an Indexes() []Index method declares partial and covering ones.
+//     Commas inside parentheses or single quotes do not split options.
 //   - A field with a relation kind in its `orm` tag (belongs-to, has-one, has-many,
 //     many-to-many) is a relation, not a column; see [Relation].
 //   - The table is TableName() when the type has that method (value receiver), else
@@ -44,7 +49,12 @@ type Model struct {
 	// on the table compares each with the value its context holds for NAME.
 	Scopes    []ScopeColumn
 	Relations []*Relation // in field order
+	// Indexes are the indexes the model declares (`orm:"index…"`, `orm:"unique…"`,
+	// an Indexes method), tags first in field order. Foreign-key indexes implied by
+	// relations are not listed; see Relation.NoIndex.
+	Indexes []*IndexDef
 
+	indexTags []indexTag         // collected from the fields, resolved by buildIndexes
 	byName    map[string]*Column // column name and Go field name to column
 	relByName map[string]*Relation
 
@@ -74,6 +84,12 @@ type Column struct {
 	// Qualified is Quoted after the quoted table name: "users"."id".
 	Qualified string
 	Nullable  bool // the Go type can hold NULL (pointer, sql.Null*, pgtype, ...)
+	// SQLType is the column's SQL type for DDL when the tag says (`orm:"type:numeric(10,2)"`);
+	// empty: derived from Type.
+	SQLType string
+	// DefaultExpr is the SQL expression the database fills in (`orm:"default:now()"`,
+	// which also sets Default); empty: none given.
+	DefaultExpr string
 
 	ptrType unsafe.Pointer // the type word of an interface holding *Type; nil: not set
 }
@@ -228,6 +244,10 @@ func analyse(t reflect.Type, building map[reflect.Type]*Model) (*Model, error) {
 		return nil, err
 	}
 	m.SelectList = m.QualifiedList(m.Table, m.Columns)
+	if err := buildIndexes(m, m.indexTags); err != nil {
+		return nil, err
+	}
+	m.indexTags = nil
 	for _, p := range pending {
 		if err := resolveRelation(m, p, building); err != nil {
 			return nil, err

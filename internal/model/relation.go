@@ -58,6 +58,10 @@ type Relation struct {
 	Through       string   // join table, many-to-many only
 	ThroughOwner  []string // join-table columns matching OwnerKey
 	ThroughTarget []string // join-table columns matching TargetKey
+
+	// NoIndex: the model said `noindex`, so the foreign key of this relation needs no
+	// index led by it (DDL emits none and the audit does not ask for one).
+	NoIndex bool
 }
 
 // FieldPtr returns a reflect.Value addressing the relation field of the owner at base.
@@ -78,7 +82,8 @@ func resolveRelation(m *Model, p pendingRel, building map[reflect.Type]*Model) e
 	bad := func(format string, a ...any) error {
 		return &TagError{Type: m.Name, Field: f.Name, Tag: tagText, Reason: fmt.Sprintf(format, a...)}
 	}
-	r := &Relation{Name: f.Name, Kind: p.opts.kind, Owner: m, Tag: tagText, Offset: p.offset, Index: p.index, Type: f.Type}
+	r := &Relation{Name: f.Name, Kind: p.opts.kind, Owner: m, Tag: tagText, Offset: p.offset, Index: p.index, Type: f.Type,
+		NoIndex: p.opts.noIndex}
 	elem, err := relationElem(r, f.Type)
 	if err != nil {
 		return bad("%v", err)

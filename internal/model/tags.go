@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unicode"
 )
 
 // tagOptions is the parsed `orm` tag of one field.
@@ -17,6 +18,10 @@ type tagOptions struct {
 	scope    string            // scope:NAME
 	kind     RelKind           // 0 when the field is a column
 	keys     map[string]string // fk, ref, through, through_owner, through_target, target_ref, order
+	noIndex  bool              // relation: its foreign key needs no index of its own
+	sqlType  string            // type:<sql type>, for DDL
+	defExpr  string            // default:<sql expression>, for DDL
+	indexes  []indexTag        // index… and unique… options
 }
 
 var relKinds = map[string]RelKind{
@@ -39,12 +44,29 @@ func parseTag(m *Model, f reflect.StructField) (tagOptions, error) {
 	if raw == "" {
 		return o, nil
 	}
-	for _, item := range strings.Split(raw, ",") {
+	for _, item := range splitOptions(raw) {
 		item = strings.TrimSpace(item)
 		key, val, hasVal := strings.Cut(item, ":")
 		switch {
 		case item == "":
 			return o, bad("empty option")
+		case key == "index" || key == "unique":
+			it, err := parseIndexOption(key, val, hasVal)
+			if err != nil {
+				return o, bad("%v", err)
+			}
+			o.indexes = append(o.indexes, it)
+		case !hasVal && key == "noindex":
+			o.noIndex = true
+		case hasVal && (key == "type" || key == "default"):
+			if err := checkSQLText(val); err != nil {
+				return o, bad("option %s: %v", key, err)
+			}
+			if key == "type" {
+				o.sqlType = val
+			} else {
+				o.def, o.defExpr = true, val
+			}
 		case !hasVal && key == "pk":
 			o.pk = true
 		case !hasVal && key == "default":
@@ -69,13 +91,13 @@ func parseTag(m *Model, f reflect.StructField) (tagOptions, error) {
 			}
 			o.keys[key] = val
 		default:
-			return o, bad("unknown option %q (options: pk, default, readonly, softdelete, scope:, belongs-to, has-one, has-many, many-to-many, fk:, ref:, through:, through_owner:, through_target:, target_ref:)", item)
+			return o, bad("unknown option %q (options: pk, default, default:, readonly, softdelete, scope:, index, index:, unique, unique:, type:, belongs-to, has-one, has-many, many-to-many, noindex, fk:, ref:, through:, through_owner:, through_target:, target_ref:)", item)
 		}
 	}
-	if o.kind == 0 && len(o.keys) > 0 {
+	if o.kind == 0 && (len(o.keys) > 0 || o.noIndex) {
 		return o, bad("relation options without a relation kind")
 	}
-	if o.kind != 0 && (o.pk || o.def || o.readOnly || o.soft || o.scope != "") {
+	if o.kind != 0 && (o.pk || o.def || o.readOnly || o.soft || o.scope != "" || o.sqlType != "" || len(o.indexes) > 0) {
 		return o, bad("column options on a relation field")
 	}
 	if o.kind != ManyToMany {
@@ -143,6 +165,7 @@ func collectFields(m *Model, t reflect.Type, offset uintptr, index []int, prefix
 			PK: opts.pk, Default: opts.def, ReadOnly: opts.readOnly, Quoted: QuoteIdent(name),
 			Qualified: m.QTable + "." + QuoteIdent(name),
 			Nullable:  nullable(f.Type),
+			SQLType:   opts.sqlType, DefaultExpr: opts.defExpr,
 		}
 		if err := addColumn(m, f, c); err != nil {
 			return err
@@ -156,6 +179,10 @@ func collectFields(m *Model, t reflect.Type, offset uintptr, index []int, prefix
 			if err := addScope(m, f, c, opts.scope); err != nil {
 				return err
 			}
+		}
+		for _, it := range opts.indexes {
+			it.col, it.field, it.tag = c, f.Name, fmt.Sprintf("`orm:%q`", opts.raw)
+			m.indexTags = append(m.indexTags, it)
 		}
 	}
 	return nil
@@ -234,5 +261,57 @@ func addScope(m *Model, f reflect.StructField, c *Column, name string) error {
 		return bad("a softdelete column cannot be a scope")
 	}
 	m.Scopes = append(m.Scopes, ScopeColumn{Name: name, Col: c})
+	return nil
+}
+
+// splitOptions splits an orm tag at the commas that are not inside parentheses or
+// single quotes, so that type:numeric(10,2) and default:'a,b' stay one option.
+func splitOptions(raw string) []string {
+	var out []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c == '\'':
+			quoted = !quoted
+		case quoted:
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case c == ',' && depth == 0:
+			out = append(out, raw[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, raw[start:])
+}
+
+// checkSQLText refuses an empty type or default expression, or one holding a
+// control character other than a space, or unbalanced parentheses or quotes.
+func checkSQLText(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("needs a value")
+	}
+	depth, quoted := 0, false
+	for _, r := range s {
+		switch {
+		case unicode.IsControl(r):
+			return fmt.Errorf("%q holds the control character %U", s, r)
+		case r == '\'':
+			quoted = !quoted
+		case quoted:
+		case r == '(':
+			depth++
+		case r == ')':
+			if depth--; depth < 0 {
+				return fmt.Errorf("%q: unbalanced parentheses", s)
+			}
+		case r == ';':
+			return fmt.Errorf("%q holds a semicolon", s)
+		}
+	}
+	if depth != 0 || quoted {
+		return fmt.Errorf("%q: unbalanced parentheses or quotes", s)
+	}
 	return nil
 }

@@ -1,0 +1,20 @@
+CREATE TABLE "kinds" (
+	"id" uuid NOT NULL DEFAULT gen_random_uuid(),
+	"i16" smallint NOT NULL,
+	"i32" integer,
+	"u64" numeric(20,0) NOT NULL,
+	"f32" real NOT NULL,
+	"f64" double precision NOT NULL,
+	"b" boolean NOT NULL,
+	"bytes" bytea,
+	"uuid" uuid NOT NULL,
+	"ts" timestamptz,
+	"ni" bigint,
+	"m" jsonb,
+	"s" jsonb NOT NULL,
+	"arr" bigint[],
+	"rows" jsonb,
+	"money" numeric(12, 2) NOT NULL,
+	"note" text NOT NULL DEFAULT 'none',
+	PRIMARY KEY ("id")
+);
