@@ -75,22 +75,36 @@ func (b *binding[K, V]) load(ctx context.Context, key K) (V, error) {
 		return zero, err
 	}
 	b.mu.Lock()
+	e := b.entry(ctx, key)
+	b.mu.Unlock()
+	v, err := b.wait(ctx, e)
+	b.forget(key, e, err)
+	return v, err
+}
+
+// entry returns the cache entry of key, asking dataloadgen for it when there is none
+// (the key joins the open batch, or opens one). b.mu is held.
+func (b *binding[K, V]) entry(ctx context.Context, key K) *entry[V] {
 	e, ok := b.cache[key]
 	if !ok {
 		b.s.asked(b.st)
 		e = &entry[V]{get: b.dl.LoadThunk(ctx, key)}
 		b.cache[key] = e
 	}
-	b.mu.Unlock()
-	v, err := b.wait(ctx, e)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		b.mu.Lock()
-		if b.cache[key] == e {
-			delete(b.cache, key)
-		}
-		b.mu.Unlock()
+	return e
+}
+
+// forget drops e, the entry of key, from the cache when its load failed other than
+// with not found.
+func (b *binding[K, V]) forget(key K, e *entry[V], err error) {
+	if err == nil || errors.Is(err, ErrNotFound) {
+		return
 	}
-	return v, err
+	b.mu.Lock()
+	if b.cache[key] == e {
+		delete(b.cache, key)
+	}
+	b.mu.Unlock()
 }
 
 // wait returns e's result, or ctx's error as soon as ctx is done. A context sharing
@@ -132,28 +146,14 @@ func (b *binding[K, V]) loadMany(ctx context.Context, keys []K) ([]V, error) {
 	entries := make([]*entry[V], len(keys))
 	b.mu.Lock()
 	for i, k := range keys {
-		e, ok := b.cache[k]
-		if !ok {
-			b.s.asked(b.st)
-			e = &entry[V]{get: b.dl.LoadThunk(ctx, k)}
-			b.cache[k] = e
-		}
-		entries[i] = e
+		entries[i] = b.entry(ctx, k)
 	}
 	b.mu.Unlock()
 	failed := false
 	for i, e := range entries {
 		out[i], errs[i] = b.wait(ctx, e)
-		if errs[i] != nil {
-			failed = true
-			if !errors.Is(errs[i], ErrNotFound) {
-				b.mu.Lock()
-				if b.cache[keys[i]] == e {
-					delete(b.cache, keys[i])
-				}
-				b.mu.Unlock()
-			}
-		}
+		b.forget(keys[i], e, errs[i])
+		failed = failed || errs[i] != nil
 	}
 	if failed {
 		return out, Errors(errs)

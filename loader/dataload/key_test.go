@@ -31,12 +31,18 @@ func TestKeyLoader_Load_thousandGoroutines(t *testing.T) {
 	const n, maxBatch = 1000, 100
 	got := make([]*Author, n)
 	errs := make([]error, n)
+	rec := &recorder{q: db}
 	log := ormtest.Record(ctx, func(ctx context.Context) {
-		rctx := mustRequest(t, ctx, db, dataload.WithMaxBatch(maxBatch), dataload.WithWait(200*time.Millisecond))
+		rctx := mustRequest(t, ctx, rec, dataload.WithMaxBatch(maxBatch), dataload.WithWait(200*time.Millisecond))
 		runAll(n, func(i int) { got[i], errs[i] = authors.Load(rctx, int64(i+1)) })
 	})
 	if s := log.Statements(); s > (n+maxBatch-1)/maxBatch {
 		t.Errorf("1,000 keys, max batch %d: %d statements, want at most %d\n%s", maxBatch, s, (n+maxBatch-1)/maxBatch, log)
+	}
+	for _, a := range rec.args {
+		if k := len(a[0].([]int64)); k > maxBatch {
+			t.Errorf("a statement carries %d keys, more than the max batch %d", k, maxBatch)
+		}
 	}
 	for i := range n {
 		want := perKeyAuthor(t, ctx, db, int64(i+1))
