@@ -25,7 +25,7 @@ func TestServer_statementsPerQuery(t *testing.T) {
 	ts := httptest.NewServer(h)
 	defer ts.Close()
 	cases := []struct {
-		name, query           string
+		name, query            string
 		statements, roundTrips int
 	}{
 		{"authors", `{ authors(first: 50) { id name } }`, 1, 1},
