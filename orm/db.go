@@ -77,7 +77,7 @@ func New(p *pgxpool.Pool, opts ...Option) (*DB, error) {
 	if t == nil && !o.allowUntraced {
 		return nil, ErrUntracedPool
 	}
-	return &DB{shared: dbx.NewBox(), pool: p, q: p, tracer: t}, nil
+	return &DB{shared: dbx.NewBox(t), pool: p, q: p, tracer: t}, nil
 }
 
 // Open builds a pool from cfg with [pool.New] (production defaults, tracer installed)

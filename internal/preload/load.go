@@ -21,7 +21,7 @@ import (
 // for an edge whose parents have no key. Each relation field is set: a to-one pointer
 // to the related row or nil, a to-many slice to the children in the asked order, empty
 // (not nil) when there are none. Errors carry no package prefix.
-func (p *Plan) Load(ctx context.Context, q scan.Querier, parents any) error {
+func (p *Plan) Load(ctx context.Context, q scan.Querier, parents any) (err error) {
 	if p == nil {
 		return errors.New("nil plan")
 	}
@@ -35,6 +35,8 @@ func (p *Plan) Load(ctx context.Context, q scan.Querier, parents any) error {
 	if len(ptrs) == 0 {
 		return nil
 	}
+	ctx, span := p.startLoad(ctx, q)
+	defer func() { span.End(-1, err) }()
 	level := make([]task, len(p.roots))
 	for i, n := range p.roots {
 		level[i] = task{n: n, parents: ptrs}
@@ -64,6 +66,8 @@ type edgeExec interface {
 	// attach sets the relation field of every parent and returns the rows now
 	// reachable from them: the parents of the next depth.
 	attach() []unsafe.Pointer
+	// read returns the number of rows scan read.
+	read() int
 }
 
 // runLevel loads every edge of one depth in one round trip and returns the tasks of
@@ -82,7 +86,10 @@ func runLevel(ctx context.Context, q scan.Querier, level []task) ([]task, error)
 			live = append(live, i)
 		}
 	}
-	if err := send(ctx, q, level, execs, live); err != nil {
+	sendCtx, spans := startEdges(ctx, q, level, live)
+	err := send(sendCtx, q, level, execs, live)
+	endEdges(spans, execs, live, err)
+	if err != nil {
 		return nil, err
 	}
 	var next []task
