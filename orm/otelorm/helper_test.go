@@ -172,8 +172,8 @@ func wantAttrs(t *testing.T, s sdktrace.ReadOnlySpan, want ...attribute.KeyValue
 	got := attrs(s)
 	for _, kv := range want {
 		v, ok := got[kv.Key]
-		if !ok || v.Emit() != kv.Value.Emit() {
-			t.Errorf("span %q: attribute %s = %q (present %v), want %q", s.Name(), kv.Key, v.Emit(), ok, kv.Value.Emit())
+		if !ok || v.String() != kv.Value.String() {
+			t.Errorf("span %q: attribute %s = %q (present %v), want %q", s.Name(), kv.Key, v.String(), ok, kv.Value.String())
 		}
 	}
 }

@@ -184,14 +184,14 @@ func TestTracer_noArgumentValues(t *testing.T) {
 	}
 	for _, s := range spans {
 		for _, kv := range s.Attributes() {
-			if strings.Contains(kv.Value.Emit(), secret) {
-				t.Errorf("span %q attribute %s holds an argument value: %s", s.Name(), kv.Key, kv.Value.Emit())
+			if strings.Contains(kv.Value.String(), secret) {
+				t.Errorf("span %q attribute %s holds an argument value: %s", s.Name(), kv.Key, kv.Value.String())
 			}
 		}
 		for _, e := range s.Events() {
 			for _, kv := range e.Attributes {
-				if strings.Contains(kv.Value.Emit(), secret) {
-					t.Errorf("span %q event %s holds an argument value: %s", s.Name(), kv.Key, kv.Value.Emit())
+				if strings.Contains(kv.Value.String(), secret) {
+					t.Errorf("span %q event %s holds an argument value: %s", s.Name(), kv.Key, kv.Value.String())
 				}
 			}
 		}
