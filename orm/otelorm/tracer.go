@@ -103,10 +103,16 @@ type spanKey struct{}
 type started struct{ span trace.Span }
 
 func (t *Tracer) startStatement(ctx context.Context, name string, attrs ...attribute.KeyValue) context.Context {
-	ctx, span := t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(t.attrs...), trace.WithAttributes(attrs...))
+	ctx, span := t.tracer.Start(ctx, name, clientKind)
+	if !span.IsRecording() { // sampled out, or a no-op provider: nothing to fill in
+		return ctx
+	}
+	span.SetAttributes(t.attrs...)
+	span.SetAttributes(attrs...)
 	return context.WithValue(ctx, spanKey{}, started{span: span})
 }
+
+var clientKind = trace.WithSpanKind(trace.SpanKindClient)
 
 func (t *Tracer) statementAttrs(sql string) []attribute.KeyValue {
 	attrs := []attribute.KeyValue{semconv.DBOperationName(operation(sql))}
@@ -153,7 +159,11 @@ func recordError(span trace.Span, err error) {
 // TraceQueryStart implements pgx.QueryTracer: a span per statement, named by its
 // operation (SELECT, INSERT, BEGIN, …).
 func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
-	return t.startStatement(ctx, operation(data.SQL), t.statementAttrs(data.SQL)...)
+	ctx = t.startStatement(ctx, operation(data.SQL))
+	if st, ok := ctx.Value(spanKey{}).(started); ok {
+		st.span.SetAttributes(t.statementAttrs(data.SQL)...)
+	}
+	return ctx
 }
 
 // TraceQueryEnd implements pgx.QueryTracer.
