@@ -41,6 +41,8 @@ func Create[T any](ctx context.Context, q Querier, rows []T, opts ...Option) (er
 	if err != nil {
 		return err
 	}
+	ctx, op := startOp(ctx, q, "Create", m)
+	defer func() { op.End(written(len(bases), err), err) }()
 	if q == nil {
 		return fmt.Errorf("bulk: Create: nil Querier")
 	}

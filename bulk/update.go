@@ -28,12 +28,14 @@ import (
 // wrapping [ErrDuplicateKey] (PostgreSQL would apply only one of them). The first call
 // per model reads the table's column types from the catalog (one catalog read, counted apart from statements,
 // then cached on an *orm.DB; see [Prepare]).
-func Update[T any](ctx context.Context, q Querier, rows []T, columns []string, opts ...Option) (_ int64, err error) {
+func Update[T any](ctx context.Context, q Querier, rows []T, columns []string, opts ...Option) (updated int64, err error) {
 	defer tidy(&err)
 	m, bases, cfg, err := prepare(ctx, "Update", rows, opts)
 	if err != nil {
 		return 0, err
 	}
+	ctx, op := startOp(ctx, q, "Update", m)
+	defer func() { op.End(updated, err) }()
 	set, err := updateColumns(m, columns)
 	if err != nil {
 		return 0, fmt.Errorf("bulk: Update: %w", err)
@@ -64,12 +66,14 @@ func Update[T any](ctx context.Context, q Querier, rows []T, columns []string, o
 // primary key is [ErrMissingPK]; a row whose `default` key is zero is a [RowError]
 // wrapping ErrMissingPK. A single-column key needs no catalog lookup; a composite key
 // reads the table's column types as [Update] does.
-func Delete[T any](ctx context.Context, q Querier, rows []T, opts ...Option) (_ int64, err error) {
+func Delete[T any](ctx context.Context, q Querier, rows []T, opts ...Option) (deleted int64, err error) {
 	defer tidy(&err)
 	m, bases, cfg, err := prepare(ctx, "Delete", rows, opts)
 	if err != nil {
 		return 0, err
 	}
+	ctx, op := startOp(ctx, q, "Delete", m)
+	defer func() { op.End(deleted, err) }()
 	if err := checkKeys(m, bases, false); err != nil {
 		return 0, fmt.Errorf("bulk: Delete %s: %w", m.Table, err)
 	}

@@ -94,6 +94,8 @@ func Upsert[T any](ctx context.Context, q Querier, rows []T, c Conflict, opts ..
 	if err != nil {
 		return res, err
 	}
+	ctx, op := startOp(ctx, q, "Upsert", m)
+	defer func() { op.End(res.Written, err) }()
 	if q == nil {
 		return res, fmt.Errorf("bulk: Upsert: nil Querier")
 	}

@@ -192,7 +192,9 @@ func (q Select[T]) distinctSQL(jp *join.Plan) (string, error) {
 // Names are checked against the model (and joined relations); OrderBy may name an As
 // name. One statement. Preload and row locks do not apply and are errors, as are an
 // aggregate without As and Having without GroupBy, before anything is sent.
-func Scan[R any, T any](ctx context.Context, q Select[T], cols ...Agg) ([]R, error) {
+func Scan[R any, T any](ctx context.Context, q Select[T], cols ...Agg) (_ []R, err error) {
+	ctx, op := q.db.startOp(ctx, "Scan", q.m)
+	defer func() { op.End(-1, err) }()
 	q = q.in(ctx)
 	sql, args, err := q.aggregateSQL(cols)
 	if err != nil {

@@ -84,7 +84,7 @@ func New(p *pgxpool.Pool, opts ...Option) (*DB, error) {
 	if t == nil && !o.allowUntraced {
 		return nil, ErrUntracedPool
 	}
-	db := &DB{shared: dbx.NewBox(), pool: p, q: p, tracer: t}
+	db := &DB{shared: dbx.NewBox(t), pool: p, q: p, tracer: t}
 	if len(o.replicas) > 0 {
 		return db, db.route(o)
 	}

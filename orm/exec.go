@@ -43,13 +43,15 @@ func (q Select[T]) ready() (*built, Querier, error) {
 // All runs the query and returns every row, with the preloads loaded (one statement per
 // relation edge, siblings pipelined). The number of statements does not depend on the
 // number of rows: 1 plus one round trip per preload depth.
-func (q Select[T]) All(ctx context.Context) ([]T, error) {
+func (q Select[T]) All(ctx context.Context) (items []T, err error) {
+	ctx, op := q.startOp(ctx, "All")
+	defer func() { op.End(int64(len(items)), err) }()
 	q = q.in(ctx)
 	b, db, err := q.ready()
 	if err != nil {
 		return nil, err
 	}
-	items, err := fetch[T](ctx, db, b, q.limit)
+	items, err = fetch[T](ctx, db, b, q.limit)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +65,9 @@ func (q Select[T]) All(ctx context.Context) ([]T, error) {
 
 // One returns the only row the query matches: [ErrNotFound] when there is none and
 // [ErrMultipleRows] when there are several.
-func (q Select[T]) One(ctx context.Context) (T, error) {
+func (q Select[T]) One(ctx context.Context) (_ T, err error) {
+	ctx, op := q.startOp(ctx, "One")
+	defer func() { op.End(oneRow(err), err) }()
 	var zero T
 	items, err := q.Limit(2).All(ctx)
 	if err != nil {
@@ -81,7 +85,9 @@ func (q Select[T]) One(ctx context.Context) (T, error) {
 
 // First returns the first row in the query's order (by primary key when no order is
 // set), or [ErrNotFound].
-func (q Select[T]) First(ctx context.Context) (T, error) {
+func (q Select[T]) First(ctx context.Context) (_ T, err error) {
+	ctx, op := q.startOp(ctx, "First")
+	defer func() { op.End(oneRow(err), err) }()
 	var zero T
 	if len(q.order) == 0 && q.m != nil {
 		for _, c := range q.m.PK {
@@ -99,7 +105,9 @@ func (q Select[T]) First(ctx context.Context) (T, error) {
 }
 
 // Count returns the number of rows the query matches (within its Limit and Offset).
-func (q Select[T]) Count(ctx context.Context) (int64, error) {
+func (q Select[T]) Count(ctx context.Context) (_ int64, err error) {
+	ctx, op := q.startOp(ctx, "Count")
+	defer func() { op.End(-1, err) }()
 	q = q.in(ctx)
 	sql, args, err := q.countSQL()
 	if err != nil {
@@ -121,7 +129,9 @@ func (q Select[T]) countSQL() (string, []any, error) {
 }
 
 // Exists reports whether the query matches at least one row.
-func (q Select[T]) Exists(ctx context.Context) (bool, error) {
+func (q Select[T]) Exists(ctx context.Context) (_ bool, err error) {
+	ctx, op := q.startOp(ctx, "Exists")
+	defer func() { op.End(-1, err) }()
 	q = q.in(ctx)
 	sql, args, err := q.wrapped("SELECT EXISTS (", ")")
 	if err != nil {
@@ -176,6 +186,9 @@ func (q Select[T]) wrapped(pre, post string) (string, []any, error) {
 func (q Select[T]) Iter(ctx context.Context) iter.Seq2[T, error] {
 	q = q.in(ctx)
 	return func(yield func(T, error) bool) {
+		ctx, op := q.startOp(ctx, "Iter")
+		n, err := int64(0), error(nil)
+		defer func() { op.End(n, err) }()
 		var zero T
 		b, err := q.build()
 		if err == nil && b.plan != nil {
@@ -200,12 +213,16 @@ func (q Select[T]) Iter(ctx context.Context) iter.Seq2[T, error] {
 			if err := r.Scan(rows, unsafe.Pointer(&item)); err != nil {
 				return err
 			}
+			n++
 			if !yield(item, nil) {
 				return errStop
 			}
 			return nil
 		})
-		if err != nil && err != errStop {
+		if err == errStop {
+			err = nil
+		}
+		if err != nil {
 			yield(zero, fmt.Errorf("orm: query %s: %w", q.m.Table, err))
 		}
 	}

@@ -36,7 +36,9 @@ import (
 //
 // A bad cursor is an error for which errors.Is(err, paginate.ErrInvalidCursor) holds;
 // a bad order one for which errors.Is(err, paginate.ErrInvalidSort) holds.
-func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (paginate.Page[T], error) {
+func (q Select[T]) Paginate(ctx context.Context, req paginate.Request) (page paginate.Page[T], err error) {
+	ctx, op := q.startOp(ctx, "Paginate")
+	defer func() { op.End(int64(len(page.Items)), err) }()
 	if req.After != "" || req.Before != "" {
 		ctx = querylog.Unguarded(ctx) // a step of a walk, not a loop over parents
 	}
@@ -103,7 +105,9 @@ func (q Select[T]) keysetQuery(call string, req keyset.Request) (*keyset.Plan, *
 // pages are for small tables and admin screens: PostgreSQL reads and discards every
 // row before the page, so deep pages are slow (see [paginate.OffsetRequest]); walk
 // anything large with [Select.Paginate]. The order is chosen as in Paginate.
-func (q Select[T]) PaginateOffset(ctx context.Context, req paginate.OffsetRequest) (paginate.OffsetPage[T], error) {
+func (q Select[T]) PaginateOffset(ctx context.Context, req paginate.OffsetRequest) (page paginate.OffsetPage[T], err error) {
+	ctx, op := q.startOp(ctx, "PaginateOffset")
+	defer func() { op.End(int64(len(page.Items)), err) }()
 	q = q.in(ctx)
 	p, b, err := q.offsetQuery(req)
 	if err != nil {
@@ -184,7 +188,9 @@ func (q Select[T]) Batches(ctx context.Context, size int) iter.Seq2[[]T, error] 
 			ctx = querylog.Unguarded(ctx) // the walk's next batch, not a loop over parents
 		}
 		req := keyset.Request{Order: o, Limit: size, After: after, Codec: keyset.WalkCodec}
+		ctx, op := walk.startOp(ctx, "Batches")
 		items, nav, _, err := walk.keysetPage(ctx, "Batches", req, false)
+		op.End(int64(len(items)), err)
 		return items, nav, err
 	})
 }

@@ -72,7 +72,9 @@ type txBeginner interface {
 // no options. ctx governs BEGIN, COMMIT and ROLLBACK and the pauses between retries;
 // fn's statements use the context fn passes them. A connection lost during COMMIT is
 // [ErrCommitUnknown].
-func (db *DB) Tx(ctx context.Context, fn func(tx *DB) error, opts ...TxOption) error {
+func (db *DB) Tx(ctx context.Context, fn func(tx *DB) error, opts ...TxOption) (err error) {
+	ctx, op := db.startOp(ctx, "Tx", nil)
+	defer func() { op.End(-1, err) }()
 	if fn == nil {
 		return errors.New("orm: Tx: nil function")
 	}

@@ -18,11 +18,13 @@ import (
 // database chooses (a serial id, created_at DEFAULT now()) land in the struct. Columns
 // tagged `orm:"default"` are left to the database when their Go value is the zero
 // value; `orm:"readonly"` columns are never written.
-func Insert[T any](ctx context.Context, db *DB, row *T) error {
+func Insert[T any](ctx context.Context, db *DB, row *T) (err error) {
 	m, err := writeModel[T](db, row, "Insert")
 	if err != nil {
 		return err
 	}
+	ctx, op := db.startOp(ctx, "Insert", m)
+	defer func() { op.End(oneRow(err), err) }()
 	base := unsafe.Pointer(row)
 	if err := scopeInsert(ctx, m, base); err != nil {
 		return fmt.Errorf("orm: Insert: %w", err)
@@ -57,11 +59,13 @@ func Insert[T any](ctx context.Context, db *DB, row *T) error {
 // key, and reads every column back. Naming the columns is required: Go zero values are
 // never taken to mean "leave alone", so an empty list is [ErrNothingToUpdate]. No
 // matching row is [ErrNotFound].
-func Update[T any](ctx context.Context, db *DB, row *T, columns ...string) error {
+func Update[T any](ctx context.Context, db *DB, row *T, columns ...string) (err error) {
 	m, err := writeModel[T](db, row, "Update")
 	if err != nil {
 		return err
 	}
+	ctx, op := db.startOp(ctx, "Update", m)
+	defer func() { op.End(oneRow(err), err) }()
 	if len(columns) == 0 {
 		return ErrNothingToUpdate
 	}
@@ -125,11 +129,13 @@ func HardDelete[T any](ctx context.Context, db *DB, row *T) error {
 	return deleteRow(ctx, db, row, "HardDelete", true)
 }
 
-func deleteRow[T any](ctx context.Context, db *DB, row *T, call string, hard bool) error {
+func deleteRow[T any](ctx context.Context, db *DB, row *T, call string, hard bool) (err error) {
 	m, err := writeModel[T](db, row, call)
 	if err != nil {
 		return err
 	}
+	ctx, op := db.startOp(ctx, call, m)
+	defer func() { op.End(oneRow(err), err) }()
 	base := unsafe.Pointer(row)
 	if err := checkPK(m, base); err != nil {
 		return err

@@ -57,7 +57,9 @@ func (q Select[T]) DeleteAllReturning(ctx context.Context) ([]T, error) {
 	return q.queryWrite(ctx, "DeleteAllReturning", nil, softDelete)
 }
 
-func (q Select[T]) execWrite(ctx context.Context, call string, set Set, del writeKind) (int64, error) {
+func (q Select[T]) execWrite(ctx context.Context, call string, set Set, del writeKind) (n int64, err error) {
+	ctx, op := q.startOp(ctx, call)
+	defer func() { op.End(n, err) }()
 	q = q.in(ctx)
 	sql, args, err := q.writeSQL(call, set, del, false)
 	if err != nil {
@@ -70,7 +72,9 @@ func (q Select[T]) execWrite(ctx context.Context, call string, set Set, del writ
 	return tag.RowsAffected(), nil
 }
 
-func (q Select[T]) queryWrite(ctx context.Context, call string, set Set, del writeKind) ([]T, error) {
+func (q Select[T]) queryWrite(ctx context.Context, call string, set Set, del writeKind) (out []T, err error) {
+	ctx, op := q.startOp(ctx, call)
+	defer func() { op.End(int64(len(out)), err) }()
 	q = q.in(ctx)
 	sql, args, err := q.writeSQL(call, set, del, true)
 	if err != nil {

@@ -177,7 +177,8 @@ type Config struct {
 
 	// Tracers receive pgx's trace events (query, batch, copy, prepare, connect, and
 	// pgxpool's acquire/release when implemented), next to batchorm's own statement
-	// counter, which is always installed. Default none. Nil entries are an error.
+	// counter, which is always installed. Default none. Nil entries are an error. A
+	// tracer that is also an [OpObserver] is told of batchorm's calls as well.
 	Tracers []pgx.QueryTracer
 
 	// AfterConnect runs on every new connection before the pool uses it, e.g. to register

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/batchorm/batchorm/internal/box"
+	"github.com/batchorm/batchorm/internal/querylog"
 )
 
 // Querier is the pgx method set batchorm needs. *pgxpool.Pool, *pgx.Conn, pgx.Tx and
@@ -34,15 +35,30 @@ var (
 // handle (an orm.DB and the transactions made from it): bulk's catalog entries, per
 // model. It is safe for concurrent use.
 type Shared struct {
-	memo sync.Map
+	memo   sync.Map
+	tracer *querylog.Tracer // the pool's statement counter; nil for an untraced pool
 }
 
 // Box is embedded, through an unexported alias, in the public handle type (orm.DB),
 // so that engines given that handle as a querier find its Shared ([SharedOf]).
 type Box = box.Box[*Shared]
 
-// NewBox returns a Box holding a new Shared.
-func NewBox() Box { return box.Of(&Shared{}) }
+// NewBox returns a Box holding a new Shared for a handle whose pool carries tracer
+// (nil when it carries none).
+func NewBox(tracer *querylog.Tracer) Box { return box.Of(&Shared{tracer: tracer}) }
+
+// Ops returns the Tracer that observes calls made with ctx on q (any querier: an
+// orm.DB, a pool, a transaction, a connection), or nil when none does. While no pool
+// in the process has an observer it costs one atomic load.
+func Ops(ctx context.Context, q any) *querylog.Tracer {
+	if !querylog.AnyObserver() {
+		return nil
+	}
+	if s := SharedOf(q); s != nil && s.tracer.Observing() {
+		return s.tracer
+	}
+	return querylog.Ops(ctx, q)
+}
 
 // SharedOf returns the Shared facts of the handle q, or nil when q is not a batchorm
 // handle (a bare pool, connection or transaction): callers then work without a cache.

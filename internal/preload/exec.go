@@ -133,6 +133,8 @@ func (e *exec[K]) scan(rows pgx.Rows) error {
 	return err
 }
 
+func (e *exec[K]) read() int { return e.buf.n }
+
 func (e *exec[K]) attach() []unsafe.Pointer {
 	if e.n.rel.Kind.ToMany() {
 		return e.attachMany()

@@ -22,7 +22,7 @@ import (
 // for an edge whose parents have no key. Each relation field is set: a to-one pointer
 // to the related row or nil, a to-many slice to the children in the asked order, empty
 // (not nil) when there are none. Errors carry no package prefix.
-func (p *Plan) Load(ctx context.Context, q scan.Querier, parents any) error {
+func (p *Plan) Load(ctx context.Context, q scan.Querier, parents any) (err error) {
 	if p == nil {
 		return errors.New("nil plan")
 	}
@@ -40,6 +40,8 @@ func (p *Plan) Load(ctx context.Context, q scan.Querier, parents any) error {
 	if err := p.CheckScopes(scopes); err != nil {
 		return err
 	}
+	ctx, span := p.startLoad(ctx, q)
+	defer func() { span.End(-1, err) }()
 	level := make([]task, len(p.roots))
 	for i, n := range p.roots {
 		level[i] = task{n: n, parents: ptrs}
@@ -70,6 +72,8 @@ type edgeExec interface {
 	// attach sets the relation field of every parent and returns the rows now
 	// reachable from them: the parents of the next depth.
 	attach() []unsafe.Pointer
+	// read returns the number of rows scan read.
+	read() int
 }
 
 // runLevel loads every edge of one depth in one round trip and returns the tasks of
@@ -88,7 +92,10 @@ func runLevel(ctx context.Context, q scan.Querier, level []task, v sqlw.ScopeVal
 			live = append(live, i)
 		}
 	}
-	if err := send(ctx, q, level, execs, live, v); err != nil {
+	sendCtx, spans := startEdges(ctx, q, level, live)
+	err := send(sendCtx, q, level, execs, live, v)
+	endEdges(spans, execs, live, err)
+	if err != nil {
 		return nil, err
 	}
 	var next []task

@@ -20,6 +20,8 @@ type Tracer struct {
 	statements atomic.Int64
 	roundTrips atomic.Int64
 	errors     atomic.Int64
+
+	obs Observer // told of batchorm's calls (ops.go); nil: none
 }
 
 // Totals is a snapshot of a Tracer's counters since it was made.
@@ -186,13 +188,17 @@ func (t *Tracer) TraceCopyFromEnd(ctx context.Context, _ *pgx.Conn, data pgx.Tra
 }
 
 // Install puts a Tracer on cfg, composed with any tracer already there (the user's
-// tracers keep receiving every event), and returns it. Installing twice returns the
+// tracers keep receiving every event), and returns it. A tracer already there that
+// is also an [Observer] becomes the new Tracer's observer of batchorm's calls. Installing twice returns the
 // Tracer already installed.
 func Install(cfg *pgxpool.Config) *Tracer {
 	if t := Find(cfg.ConnConfig.Tracer); t != nil {
 		return t
 	}
-	t := &Tracer{}
+	t := &Tracer{obs: findObserver(cfg.ConnConfig.Tracer)}
+	if t.obs != nil {
+		observing.Add(1)
+	}
 	switch existing := cfg.ConnConfig.Tracer.(type) {
 	case nil:
 		cfg.ConnConfig.Tracer = t
