@@ -74,6 +74,7 @@ func check(ctx context.Context, db dbx.Querier, cat *catalog, st Statement, o Op
 			return r, err
 		}
 		p, ok := propose(f, factsOf(bare, f.alias), ti.columns)
+
 		if !ok {
 			continue
 		}

@@ -63,8 +63,8 @@ func factsOf(p *plan, alias string) facts {
 				f.consts = append(f.consts, pr)
 			}
 		}
-		for _, o := range n.Output {
-			if op := parseOperand(tokenize(o)); op.kind == oCol && op.alias == alias && !slices.Contains(f.output, op.col) {
+		for _, o := range n.Output { // qualified, except on a top node where they may not be
+			if op := parseOperand(tokenize(o)); op.kind == oCol && (op.alias == alias || op.alias == "") && !slices.Contains(f.output, op.col) {
 				f.output = append(f.output, op.col)
 			}
 		}
