@@ -102,6 +102,23 @@
 // [WithGuard] and the [GuardRequests] middleware report a loop that sends one query per
 // parent, with the loop's file:line and the Preload that replaces it.
 //
+// # Indexes: judged, proposed, proven
+//
+// [Explain] and [Select.ExplainAll] return plans. [AdviseIndexes] goes further for the
+// statements a QueryLog recorded ([QueryLogEntry.Statement]); [Select.CheckIndexes]
+// for a query and its preloads (what ormtest.AssertIndexed reports). A statement is
+// served when every column it compares with a parameter or a join key, for equality
+// or a range, is matched by the Index Cond on the leading columns of the index its plan
+// uses: an index on (a, fk) does not serve a preload by fk, although no Seq Scan shows.
+// For each table not served an index is proposed (equality columns, then ranges, then
+// the ORDER BY in its directions; partial on the statement's constant predicates;
+// INCLUDE for a small select list) and proven: built inside a transaction that is
+// rolled back, the statement measured with EXPLAIN (ANALYZE, BUFFERS) before and after.
+// The build locks the table against writes while it runs: tests and development only.
+// Each proposal carries its migration text:
+//
+//	CREATE INDEX CONCURRENTLY IF NOT EXISTS "posts_user_id_idx" ON "posts" ("user_id");
+//
 // # Errors
 //
 // [ErrNotFound] matches pgx.ErrNoRows and sql.ErrNoRows with errors.Is. A

@@ -171,6 +171,7 @@ func (q Select[T]) Explain(ctx context.Context, opts ...ExplainOption) (*Plan, e
 type StatementPlan struct {
 	Path string // "" for the query's own statement, else the preload path ("Posts.Tags")
 	SQL  string
+	Args []any // the arguments explained with (sample keys for a preload)
 	Plan *Plan
 }
 
@@ -189,7 +190,7 @@ func (q Select[T]) ExplainAll(ctx context.Context, opts ...ExplainOption) ([]Sta
 	if err != nil {
 		return nil, err
 	}
-	out := []StatementPlan{{SQL: b.sql, Plan: plan}}
+	out := []StatementPlan{{SQL: b.sql, Args: b.args, Plan: plan}}
 	if b.plan == nil {
 		return out, nil
 	}
@@ -201,7 +202,7 @@ func (q Select[T]) ExplainAll(ctx context.Context, opts ...ExplainOption) ([]Sta
 		if err != nil {
 			return nil, fmt.Errorf("orm: preload %s: %w", st.Path, err)
 		}
-		out = append(out, StatementPlan{Path: st.Path, SQL: st.SQL, Plan: plan})
+		out = append(out, StatementPlan{Path: st.Path, SQL: st.SQL, Args: st.SampleArgs, Plan: plan})
 	}
 	return out, nil
 }

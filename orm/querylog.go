@@ -32,6 +32,10 @@ type QueryLogEntry struct {
 	SQL string
 	// Args is the number of bound arguments (for a COPY, the number of rows copied).
 	Args int
+	// Values are the bound arguments as the caller passed them (held, not copied), so
+	// that the statement can be explained again, as the index advisor does
+	// (orm.AdviseIndexes). Nil for a COPY.
+	Values []any
 	// Rows is the number of rows the command tag reports for this statement (selected,
 	// inserted, updated...). For a statement whose last part is a SELECT, such as
 	// bulk's INSERT ... RETURNING inside a WITH, that is the SELECT's row count.

@@ -71,6 +71,10 @@ type Entry struct {
 	SQL string
 	// Args is the number of bound arguments (for a COPY, the number of rows copied).
 	Args int
+	// Values are the bound arguments as the caller passed them (held, not copied), so
+	// that the statement can be explained again, as the index advisor does
+	// (orm.AdviseIndexes). Nil for a COPY.
+	Values []any
 	// Rows is the number of rows the command tag reports (selected, inserted, updated...).
 	Rows int64
 	// Duration is the time from the start of the call to its end. For a batch statement it

@@ -46,9 +46,10 @@ var (
 )
 
 type queryStart struct {
-	sql   string
-	args  int
-	start time.Time
+	sql    string
+	args   int
+	values []any
+	start  time.Time
 }
 
 type startKey struct{}
@@ -74,7 +75,7 @@ func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 		}
 		return ctx
 	}
-	return context.WithValue(ctx, startKey{}, &queryStart{sql: data.SQL, args: len(data.Args), start: time.Now()})
+	return context.WithValue(ctx, startKey{}, &queryStart{sql: data.SQL, args: len(data.Args), values: data.Args, start: time.Now()})
 }
 
 // TraceQueryEnd implements pgx.QueryTracer.
@@ -99,7 +100,7 @@ func (t *Tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQ
 		kind = KindQuery
 		t.statements.Add(1)
 	}
-	From(ctx).record(Entry{SQL: qs.sql, Args: qs.args, Rows: data.CommandTag.RowsAffected(),
+	From(ctx).record(Entry{SQL: qs.sql, Args: qs.args, Values: qs.values, Rows: data.CommandTag.RowsAffected(),
 		Duration: time.Since(qs.start), Kind: kind, Err: data.Err})
 }
 
@@ -132,7 +133,7 @@ func (t *Tracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 	if bs == nil {
 		return
 	}
-	bs.entries = append(bs.entries, Entry{SQL: data.SQL, Args: len(data.Args), Rows: data.CommandTag.RowsAffected(),
+	bs.entries = append(bs.entries, Entry{SQL: data.SQL, Args: len(data.Args), Values: data.Args, Rows: data.CommandTag.RowsAffected(),
 		Kind: kind, Err: data.Err})
 }
 

@@ -2,6 +2,7 @@ package ormtest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -54,13 +55,26 @@ type Explainer interface {
 	ExplainAll(ctx context.Context, opts ...orm.ExplainOption) ([]orm.StatementPlan, error)
 }
 
-// AssertIndexed fails t unless an index can serve every table each statement of q
-// reads, its preloads included: the statements are explained with
-// [orm.PreferIndexes], as if the tables were too large to scan, and a Seq Scan left in
-// a plan means no index fits its conditions, join or order (for a preload, usually a
-// foreign key without an index). Small test tables do not hide a missing index this
-// way. An index that serves some of the conditions passes, the others filtering its
-// rows: look at the returned plans (PlanNode.Filter) when that matters.
+// IndexChecker is an [Explainer] that can also judge its statements' indexes;
+// orm.Select[T] is one (see orm.Select.CheckIndexes).
+type IndexChecker interface {
+	Explainer
+	CheckIndexes(ctx context.Context) ([]orm.IndexReport, error)
+}
+
+// AssertIndexed fails t unless an index serves every table each statement of q
+// reads, its preloads included, and returns the statements' plans (made with
+// [orm.PreferIndexes], as if the tables were too large to scan).
+//
+// For an [IndexChecker] such as orm.Select[T], served means what
+// orm.AdviseIndexes says: every column a statement compares with a parameter or a
+// join key (a preload's "fk" = ANY($1), a keyset page's bounds) is matched by the
+// Index Cond on the LEADING columns of the index used. An index on (a, fk) does not
+// serve a preload by fk (PostgreSQL would walk all of it), nor does a composite
+// primary key (x, fk). The failure names the statement, the table and the columns not
+// served, the plan, and the index proposed, proven in a rolled-back transaction
+// (which locks the table while the index builds: fine in a test). Conditions on
+// expressions are not judged. For other Explainers, a Seq Scan left in a plan fails.
 func AssertIndexed(t testing.TB, ctx context.Context, q Explainer) []orm.StatementPlan {
 	t.Helper()
 	plans, err := q.ExplainAll(ctx, orm.PreferIndexes())
@@ -68,14 +82,40 @@ func AssertIndexed(t testing.TB, ctx context.Context, q Explainer) []orm.Stateme
 		t.Errorf("ormtest: explain: %v", err)
 		return nil
 	}
+	if c, ok := q.(IndexChecker); ok {
+		reports, err := c.CheckIndexes(ctx)
+		if err != nil {
+			t.Errorf("ormtest: check indexes: %v", err)
+			return plans
+		}
+		for i, r := range reports {
+			if r.Served() {
+				continue
+			}
+			var tables []string
+			for _, f := range r.Findings {
+				tables = append(tables, f.Name)
+			}
+			var plan fmt.Stringer = &orm.Plan{}
+			if i < len(plans) && plans[i].SQL == r.SQL {
+				plan = plans[i].Plan
+			}
+			t.Errorf("ormtest: no index serves %s on %s:\n%s\n%s\n%s", what(r.Path), strings.Join(tables, ", "), r.SQL, plan, &r)
+		}
+		return plans
+	}
 	for _, p := range plans {
 		if scans := p.Plan.SeqScans(); len(scans) > 0 {
-			what := "the query"
-			if p.Path != "" {
-				what = "preload " + p.Path
-			}
-			t.Errorf("ormtest: no index serves %s on %s:\n%s\n%s", what, strings.Join(scans, ", "), p.SQL, p.Plan)
+			t.Errorf("ormtest: no index serves %s on %s:\n%s\n%s", what(p.Path), strings.Join(scans, ", "), p.SQL, p.Plan)
 		}
 	}
 	return plans
+}
+
+// what names a statement of a query.
+func what(path string) string {
+	if path == "" {
+		return "the query"
+	}
+	return "preload " + path
 }

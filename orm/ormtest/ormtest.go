@@ -37,10 +37,15 @@
 //
 // # Checking indexes
 //
-// [AssertIndexed] fails the test unless an index can serve a query and each of its
-// preloads: they are explained as if their tables were too large to scan
-// (orm.PreferIndexes), so a missing index, such as a foreign key without one, shows
-// on a small test table too.
+// [AssertIndexed] fails the test unless an index serves a query and each of its
+// preloads: every column a statement compares with a parameter or a join key must be
+// matched by the Index Cond on the leading columns of the index its plan uses, the
+// plan made as if the tables were too large to scan (orm.PreferIndexes), so a missing
+// index shows on a small test table too. An index that holds a foreign key as its
+// second column (or a composite primary key (x, fk)) does not serve a preload by fk.
+// The failure carries the index proposed for each table (orm.AdviseIndexes), with its
+// migration text and its measures before and after, proven in a transaction that is
+// rolled back.
 package ormtest
 
 import (
