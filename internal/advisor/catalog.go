@@ -63,7 +63,7 @@ func (c *catalog) table(ctx context.Context, name string) (*tableInfo, error) {
 	ti := &tableInfo{indexes: map[string][]string{}}
 	rows, err := c.db.Query(ctx, indexKeysSQL, name)
 	if err != nil {
-		return nil, fmt.Errorf("advisor: indexes of %s: %w", name, err)
+		return nil, fmt.Errorf("indexes of %s: %w", name, err)
 	}
 	err = scan.Each(rows, func() error {
 		var idx string
@@ -75,11 +75,11 @@ func (c *catalog) table(ctx context.Context, name string) (*tableInfo, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("advisor: indexes of %s: %w", name, err)
+		return nil, fmt.Errorf("indexes of %s: %w", name, err)
 	}
 	if len(ti.indexes) == 0 {
 		if err := c.db.QueryRow(ctx, columnsSQL, name).Scan(&ti.columns); err != nil {
-			return nil, fmt.Errorf("advisor: columns of %s: %w", name, err)
+			return nil, fmt.Errorf("columns of %s: %w", name, err)
 		}
 	}
 	if c.tables == nil {

@@ -69,7 +69,7 @@ var (
 )
 
 // errRollback ends a transaction that must leave nothing behind.
-var errRollback = errors.New("advisor: rollback")
+var errRollback = errors.New("rollback")
 
 // inRollback runs fn in a transaction that is always rolled back.
 func inRollback(ctx context.Context, db dbx.Querier, fn func(tx pgx.Tx) error) error {
@@ -119,7 +119,7 @@ func explainGeneric(ctx context.Context, tx pgx.Tx, st Statement, settings []str
 	w.SQL(" AS ")
 	w.SQL(st.SQL)
 	if _, err := tx.Exec(ctx, w.String()); err != nil {
-		return nil, fmt.Errorf("advisor: prepare: %w", err)
+		return nil, fmt.Errorf("prepare: %w", err)
 	}
 	w = sqlw.NewWriter(64)
 	w.SQL("EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE ")
@@ -134,7 +134,7 @@ func explainGeneric(ctx context.Context, tx pgx.Tx, st Statement, settings []str
 		return nil, err
 	}
 	if _, err := tx.Exec(ctx, "DEALLOCATE "+name); err != nil {
-		return nil, fmt.Errorf("advisor: deallocate: %w", err)
+		return nil, fmt.Errorf("deallocate: %w", err)
 	}
 	return p, nil
 }
@@ -145,7 +145,7 @@ var prepared atomic.Int64
 func set(ctx context.Context, tx pgx.Tx, settings []string) error {
 	for _, s := range settings {
 		if _, err := tx.Exec(ctx, "SET LOCAL "+s); err != nil {
-			return fmt.Errorf("advisor: %s: %w", s, err)
+			return fmt.Errorf("%s: %w", s, err)
 		}
 	}
 	return nil
@@ -154,11 +154,11 @@ func set(ctx context.Context, tx pgx.Tx, settings []string) error {
 func planOf(ctx context.Context, tx pgx.Tx, sql string, args []any) (*plan, error) {
 	var raw []byte
 	if err := tx.QueryRow(ctx, sql, args...).Scan(&raw); err != nil {
-		return nil, fmt.Errorf("advisor: explain: %w", err)
+		return nil, fmt.Errorf("explain: %w", err)
 	}
 	var plans []plan
 	if err := json.Unmarshal(raw, &plans); err != nil || len(plans) != 1 {
-		return nil, fmt.Errorf("advisor: unexpected plan %.200s: %v", raw, err)
+		return nil, fmt.Errorf("unexpected plan %.200s: %v", raw, err)
 	}
 	return &plans[0], nil
 }

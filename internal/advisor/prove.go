@@ -38,7 +38,7 @@ func prove(ctx context.Context, db dbx.Querier, st Statement, alias string, p *P
 			return err
 		}
 		if _, err := tx.Exec(ctx, p.ddl(false)); err != nil {
-			return fmt.Errorf("advisor: prove %s: %w", p.Name, err)
+			return fmt.Errorf("prove %s: %w", p.Name, err)
 		}
 		after, err := explain(ctx, tx, st, "ANALYZE, BUFFERS", nil)
 		if err != nil {
