@@ -11,40 +11,73 @@ import (
 
 	"github.com/batchorm/batchorm/bulk"
 	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/orm/schema"
 	"github.com/batchorm/batchorm/paginate"
 )
 
-// Author, Post, Comment and Tag are the blog's models.
+// Author, Post, Comment and Tag are the blog's models. Every table carries the tenant
+// that owns the row, tagged `orm:"scope:tenant"`: with orm.WithScope(ctx, "tenant", id)
+// in the request's context (see TenantHeader), every statement batchorm sends for
+// these models compares tenant_id with the request's tenant, and a context without one
+// sends nothing. The handlers never name the tenant.
+//
+// The relations join on (tenant_id, id), so the database itself refuses a post of one
+// tenant pointing at another tenant's author or a comment on another tenant's post.
 type Author struct {
-	ID   int64  `db:"id" json:"id"`
-	Name string `db:"name" json:"name"`
+	ID       int64  `db:"id" json:"id"`
+	TenantID int64  `db:"tenant_id" orm:"scope:tenant" json:"-"`
+	Name     string `db:"name" json:"name"`
 }
 
+// Indexes makes (tenant_id, id) a key that posts reference.
+func (Author) Indexes() []schema.Index {
+	return []schema.Index{{Columns: []string{"tenant_id", "id"}, Unique: true}}
+}
+
+// Post is a blog post; Author is loaded with Join, Tags and Comments with Preload.
 type Post struct {
 	ID        int64     `db:"id" json:"id"`
+	TenantID  int64     `db:"tenant_id" orm:"scope:tenant" json:"-"`
 	AuthorID  int64     `db:"author_id" json:"author_id"`
 	Title     string    `db:"title" json:"title"`
 	Body      string    `db:"body" json:"body,omitempty"`
 	Score     *int32    `db:"score" json:"score"`
-	CreatedAt time.Time `db:"created_at" orm:"default" json:"created_at"`
-	Author    *Author   `orm:"belongs-to" json:"author,omitempty"`
+	CreatedAt time.Time `db:"created_at" orm:"default:now()" json:"created_at"`
+	Author    *Author   `orm:"belongs-to,fk:tenant_id+author_id,ref:tenant_id+id" json:"author,omitempty"`
 	Tags      []Tag     `orm:"many-to-many,through:post_tags" json:"tags,omitempty"`
-	Comments  []Comment `orm:"has-many" json:"comments,omitempty"`
+	Comments  []Comment `orm:"has-many,ref:tenant_id+id,fk:tenant_id+post_id" json:"comments,omitempty"`
 }
 
+// Indexes serves the pages of one tenant, in each allowlisted order, for all posts
+// and for one author's; (tenant_id, id) is the key comments reference.
+func (Post) Indexes() []schema.Index {
+	return []schema.Index{
+		{Columns: []string{"tenant_id", "id"}, Unique: true},
+		{Columns: []string{"tenant_id", "author_id", "created_at", "id"}},
+		{Columns: []string{"tenant_id", "created_at", "id"}},
+		{Columns: []string{"tenant_id", "title", "id"}},
+		{Columns: []string{"tenant_id", "-score", "-id"}},
+	}
+}
+
+// Comment is a comment on a post.
 type Comment struct {
-	ID     int64  `db:"id" json:"id"`
-	PostID int64  `db:"post_id" json:"-"`
-	Body   string `db:"body" json:"body"`
+	ID       int64  `db:"id" json:"id"`
+	TenantID int64  `db:"tenant_id" orm:"scope:tenant" json:"-"`
+	PostID   int64  `db:"post_id" json:"-"`
+	Body     string `db:"body" json:"body"`
 }
 
+// Tag is a tag of posts, through the post_tags link table.
 type Tag struct {
-	ID   int64  `db:"id" json:"id"`
-	Name string `db:"name" json:"name"`
+	ID       int64  `db:"id" json:"id"`
+	TenantID int64  `db:"tenant_id" orm:"scope:tenant" json:"-"`
+	Name     string `db:"name" json:"name"`
 }
 
 // API serves the blog: every handler sends a fixed number of statements, whatever
-// the number of rows, and refuses bad input with a 400 before sending any.
+// the number of rows, and refuses bad input with a 400 before sending any. Each
+// request sees the rows of its tenant only (see TenantHeader).
 type API struct {
 	DB    *orm.DB
 	Codec *paginate.Codec
@@ -58,7 +91,26 @@ func (a *API) Routes(guard ...orm.GuardOption) http.Handler {
 	mux.HandleFunc("GET /posts/{id}", a.getPost)
 	mux.HandleFunc("GET /authors/{id}/posts", a.authorPosts)
 	mux.HandleFunc("POST /posts", a.createPosts)
-	return orm.GuardRequests(mux, append([]orm.GuardOption{orm.StatementsHeader("X-Statements")}, guard...)...)
+	return orm.GuardRequests(TenantHeader(mux), append([]orm.GuardOption{orm.StatementsHeader("X-Statements")}, guard...)...)
+}
+
+// TenantHeader reads the request's tenant from the X-Tenant header, a positive
+// integer, and puts it in the context with orm.WithScope, so that every statement the
+// handlers send is restricted to that tenant's rows. A request without a valid tenant
+// is a 400 and reaches no handler.
+//
+// A real service takes the tenant from the authenticated identity (a session, a
+// token's claim), never from a header the client may set to anything; the header
+// stands in for that here.
+func TenantHeader(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.Header.Get("X-Tenant"), 10, 64)
+		if err != nil || id < 1 {
+			fail(w, http.StatusBadRequest, "the X-Tenant header must be a positive integer")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(orm.WithScope(r.Context(), "tenant", id)))
+	})
 }
 
 const maxLimit = 100
@@ -68,10 +120,12 @@ type page struct {
 	Items []Post `json:"items"`
 	Next  string `json:"next,omitempty"`
 	Prev  string `json:"prev,omitempty"`
+	Total *int64 `json:"total,omitempty"` // with ?total=true: the rows of every page
 }
 
 // listPosts answers GET /posts?sort=-created_at&limit=20&after=…: a keyset page of
-// posts with their authors (Join, same statement) and tags (Preload, one statement).
+// posts with their authors (Join, same statement) and tags (Preload, one statement);
+// &total=true adds the number of posts (one more statement, in the page's round trip).
 func (a *API) listPosts(w http.ResponseWriter, r *http.Request) {
 	a.page(w, r, orm.Query[Post](a.DB))
 }
@@ -100,15 +154,26 @@ func (a *API) page(w http.ResponseWriter, r *http.Request, q orm.Select[Post]) {
 			return
 		}
 	}
+	var total bool
+	if s := params.Get("total"); s != "" {
+		if total, err = strconv.ParseBool(s); err != nil {
+			fail(w, http.StatusBadRequest, "total must be true or false")
+			return
+		}
+	}
 	p, err := q.Join("Author").Preload("Tags").Paginate(r.Context(), paginate.Request{
-		Order: order, Limit: limit, After: params.Get("after"), Before: params.Get("before"), Codec: a.Codec})
+		Order: order, Limit: limit, After: params.Get("after"), Before: params.Get("before"), Codec: a.Codec, Count: total})
 	switch {
 	case errors.Is(err, paginate.ErrInvalidCursor):
 		fail(w, http.StatusBadRequest, "invalid cursor: start again from the first page")
 	case err != nil:
 		internal(w, r, err)
 	default:
-		reply(w, http.StatusOK, page{Items: nonNil(p.Items), Next: p.Next, Prev: p.Prev})
+		pg := page{Items: nonNil(p.Items), Next: p.Next, Prev: p.Prev}
+		if total {
+			pg.Total = &p.Total
+		}
+		reply(w, http.StatusOK, pg)
 	}
 }
 

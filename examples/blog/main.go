@@ -2,8 +2,11 @@
 // batchorm invites: list and detail endpoints that load authors with Join and tags and
 // comments with Preload, keyset pages from ?after= with an allowlisted ?sort=, posts
 // created with one bulk INSERT, the statement count of every request in X-Statements,
-// and the N+1 guard as middleware. It starts the API on a throwaway database, walks
-// through it, prints what each request sent, and exits.
+// the N+1 guard as middleware, and a tenant scope: a middleware reads the tenant from
+// X-Tenant and every statement is restricted to that tenant's rows, with no handler
+// naming it. It creates its tables from the models (schema.DDL) on a throwaway
+// database with two tenants, walks through the API, prints what each request sent,
+// and exits.
 //
 //	go run ./examples/blog
 //
@@ -26,40 +29,37 @@ import (
 
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
+	"github.com/batchorm/batchorm/orm/schema"
 	"github.com/batchorm/batchorm/paginate"
 )
 
-// Schema is the blog's schema; seed fills it with 20 authors, 1,000 posts, 3,000
-// comments and 2 of 10 tags per post.
-const (
-	Schema = `
-CREATE TABLE authors (id bigserial PRIMARY KEY, name text NOT NULL);
-CREATE TABLE posts (
-	id         bigserial PRIMARY KEY,
-	author_id  bigint NOT NULL REFERENCES authors,
-	title      text NOT NULL,
-	body       text NOT NULL DEFAULT '',
-	score      integer,
-	created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX ON posts (author_id, created_at, id);
-CREATE INDEX ON posts (created_at, id);
-CREATE INDEX ON posts (title, id);
-CREATE INDEX ON posts (score DESC NULLS LAST, id DESC);
-CREATE TABLE comments (id bigserial PRIMARY KEY, post_id bigint NOT NULL REFERENCES posts, body text NOT NULL);
-CREATE INDEX ON comments (post_id);
-CREATE TABLE tags (id bigserial PRIMARY KEY, name text NOT NULL);
-CREATE TABLE post_tags (post_id bigint NOT NULL REFERENCES posts, tag_id bigint NOT NULL REFERENCES tags, PRIMARY KEY (post_id, tag_id));`
-	seed = `
-INSERT INTO authors (name) SELECT 'author ' || g FROM generate_series(1, 20) g;
-INSERT INTO posts (author_id, title, score, created_at)
-SELECT 1 + g % 20, 'post ' || g, CASE WHEN g % 4 <> 0 THEN g % 50 END, timestamptz '2026-01-01' + g * interval '1 hour'
-FROM generate_series(1, 1000) g;
-INSERT INTO comments (post_id, body) SELECT 1 + g % 1000, 'comment ' || g FROM generate_series(1, 3000) g;
-INSERT INTO tags (name) SELECT 'tag ' || g FROM generate_series(1, 10) g;
-INSERT INTO post_tags SELECT p, 1 + (p + k * 3) % 10 FROM generate_series(1, 1000) p, generate_series(1, 2) k;
+// models are the blog's models: schema.DDL writes their tables, and main checks the
+// live database against them (schema.Drift) before serving.
+var models = []any{&Author{}, &Post{}, &Comment{}, &Tag{}}
+
+// seed fills the tables of two tenants, 1 (acme) and 2 (globex), interleaved: row ids
+// and creation times alternate between them. Each tenant has 20 authors, 1,000 posts
+// (a quarter without a score; acme's scores are 0..49, globex's 50..99), 3,000
+// comments, 10 tags and 2 tags per post. Odd ids are acme's, even ids globex's.
+const seed = `
+INSERT INTO authors (tenant_id, name)
+SELECT 1 + g % 2, (ARRAY['acme', 'globex'])[1 + g % 2] || ' author ' || (1 + g / 2) FROM generate_series(0, 39) g ORDER BY g;
+INSERT INTO posts (tenant_id, author_id, title, body, score, created_at)
+SELECT 1 + g % 2, 1 + 2 * ((g / 2) % 20) + g % 2, (ARRAY['acme', 'globex'])[1 + g % 2] || ' post ' || (1 + g / 2), '',
+	CASE WHEN (g / 2) % 4 <> 0 THEN (g / 2) % 50 + 50 * (g % 2) END, timestamptz '2026-01-01' + g * interval '30 minutes'
+FROM generate_series(0, 1999) g ORDER BY g;
+INSERT INTO comments (tenant_id, post_id, body)
+SELECT 1 + g % 2, 1 + 2 * ((g / 2) % 1000) + g % 2, (ARRAY['acme', 'globex'])[1 + g % 2] || ' comment ' || (1 + g / 2)
+FROM generate_series(0, 5999) g ORDER BY g;
+INSERT INTO tags (tenant_id, name)
+SELECT 1 + g % 2, (ARRAY['acme', 'globex'])[1 + g % 2] || ' tag ' || (1 + g / 2) FROM generate_series(0, 19) g ORDER BY g;
+INSERT INTO post_tags (post_id, tag_id)
+SELECT 1 + g, 1 + 2 * ((g / 2 + k * 3) % 10) + g % 2 FROM generate_series(0, 1999) g, generate_series(1, 2) k;
 ANALYZE;`
-)
+
+// Schema returns the blog's DDL, written by schema.DDL from the models; a real
+// service would put it in a migration file (batchorm runs no migrations).
+func Schema() (string, error) { return schema.DDL(models...) }
 
 func main() {
 	log.SetFlags(0)
@@ -71,11 +71,25 @@ func main() {
 func run(ctx context.Context) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(Schema), ormtest.Schema(seed))
+	ddl, err := Schema()
+	if err != nil {
+		return err
+	}
+	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(ddl), ormtest.Schema(seed))
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, done()) }()
+	// At startup, check the live tables, keys and indexes against the models (one
+	// catalog read): on a real database the schema comes from migrations, and this
+	// fails fast when they and the models disagree.
+	rep, err := schema.Drift(ctx, db, models...)
+	if err != nil {
+		return err
+	}
+	if err := rep.Err(); err != nil {
+		return err
+	}
 
 	// A real service loads the key from its secrets, the same on every instance.
 	key := make([]byte, 32)
@@ -89,41 +103,56 @@ func run(ctx context.Context) (err error) {
 	defer srv.Close()
 
 	var first page
-	steps := []struct{ method, path, body string }{
-		{"GET", "/posts?limit=3", ""},
-		{"GET", "/posts?limit=3&sort=-score", ""},
-		{"GET", "/authors/7/posts?limit=2&sort=title", ""},
-		{"GET", "/posts/42", ""},
-		{"POST", "/posts", `[{"author_id": 1, "title": "hello"}, {"author_id": 2, "title": "world", "score": 5}]`},
-		{"GET", "/posts?sort=body", ""},
-		{"GET", "/posts?after=forged", ""},
-		{"POST", "/posts", `[{"author_id": 999, "title": "nobody wrote this"}]`},
+	steps := []struct{ tenant, method, path, body string }{
+		{"1", "GET", "/posts?limit=3", ""},
+		{"2", "GET", "/posts?limit=3", ""},
+		{"1", "GET", "/posts?limit=3&sort=-score", ""},
+		{"1", "GET", "/authors/7/posts?limit=2&sort=title", ""},
+		{"1", "GET", "/posts/43", ""},
+		{"1", "GET", "/posts/42", ""}, // globex's post: not found for acme
+		{"1", "POST", "/posts", `[{"author_id": 1, "title": "hello"}, {"author_id": 3, "title": "world", "score": 5}]`},
+		{"1", "POST", "/posts", `[{"author_id": 2, "title": "globex's author"}]`},
+		{"1", "GET", "/posts?sort=body", ""},
+		{"1", "GET", "/posts?after=forged", ""},
+		{"", "GET", "/posts", ""},
 	}
 	for i, s := range steps {
-		status, n, body, err := send(ctx, srv.URL, s.method, s.path, s.body)
+		status, n, body, err := send(ctx, srv.URL, s.tenant, s.method, s.path, s.body)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-4s %-40s %d  %s statements  %s\n", s.method, s.path, status, n, summary(body))
+		fmt.Printf("%-9s %-4s %-37s %d  %s statements  %s\n", tenantLabel(s.tenant), s.method, s.path, status, n, summary(body))
 		if i == 0 {
 			if err := json.Unmarshal(body, &first); err != nil {
 				return err
 			}
 		}
 	}
-	status, n, body, err := send(ctx, srv.URL, "GET", "/posts?limit=3&after="+first.Next, "")
+	status, n, body, err := send(ctx, srv.URL, "1", "GET", "/posts?limit=3&after="+first.Next, "")
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%-4s %-40s %d  %s statements  %s\n", "GET", "/posts?limit=3&after=<next>", status, n, summary(body))
+	fmt.Printf("%-9s %-4s %-37s %d  %s statements  %s\n", tenantLabel("1"), "GET", "/posts?limit=3&after=<next>", status, n, summary(body))
 	return nil
 }
 
-// send makes one request and returns its status, X-Statements and body.
-func send(ctx context.Context, base, method, path, body string) (int, string, []byte, error) {
+// tenantLabel names the tenant of a tour step.
+func tenantLabel(tenant string) string {
+	if tenant == "" {
+		return "no tenant"
+	}
+	return "tenant " + tenant
+}
+
+// send makes one request as tenant (no X-Tenant header when empty) and returns its
+// status, X-Statements and body.
+func send(ctx context.Context, base, tenant, method, path, body string) (int, string, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
 	if err != nil {
 		return 0, "", nil, err
+	}
+	if tenant != "" {
+		req.Header.Set("X-Tenant", tenant)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
