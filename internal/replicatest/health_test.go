@@ -6,6 +6,7 @@ import (
 
 	"github.com/batchorm/batchorm/internal/pgserver"
 	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/paginate"
 )
 
 // TestHealth_stoppedReplicaIsSkipped: reads keep working, with no error, after one of
@@ -37,7 +38,15 @@ func TestHealth_stoppedReplicaIsSkipped(t *testing.T) {
 	if err := doomed.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	// The poller sleeps for an hour: the reads themselves must notice.
+	// The poller sleeps for an hour: the reads themselves must notice, a pipelined
+	// batch (a page and its count) as well as a single statement.
+	for i := range 6 {
+		page, err := orm.Query[Item](db).Where(orm.Eq{"id": it.ID}).
+			Paginate(ctx, paginate.Request{Limit: 5, Count: true, Codec: &paginate.Codec{Unsigned: true}})
+		if err != nil || len(page.Items) != 1 || page.Total != 1 {
+			t.Fatalf("page %d after a replica stopped: %+v, %v; want the row and no error", i, page, err)
+		}
+	}
 	for i := range 6 {
 		got, err := orm.Query[Item](db).Where(orm.Eq{"id": it.ID}).One(ctx)
 		if err != nil || got.Name != "health" {

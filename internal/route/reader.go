@@ -88,9 +88,138 @@ func (rd *Reader) Exec(ctx context.Context, sql string, args ...any) (pgconn.Com
 	return rd.pick(ctx, 0).Exec(ctx, sql, args...)
 }
 
-// SendBatch implements dbx.Querier.
+// SendBatch implements dbx.Querier. On the read's first call to a replica, the batch's
+// first result is read before any reaches the caller: when the replica turns out to be
+// unreachable, the replica is marked down and the whole batch is sent again elsewhere,
+// as [Reader.Query] does for one statement.
 func (rd *Reader) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	return rd.pick(ctx, 0).SendBatch(ctx, b)
+	if rd.q != nil || len(b.QueuedQueries) == 0 || b.QueuedQueries[0].Fn != nil {
+		return rd.pick(ctx, 0).SendBatch(ctx, b) // a callback must see its own result: no probe
+	}
+	return &retryBatch{rd: rd, ctx: ctx, b: b}
+}
+
+// retryBatch sends its batch at the first call for a result, and again on another
+// server while the first result shows the server it went to unreachable.
+type retryBatch struct {
+	rd         *Reader
+	ctx        context.Context
+	b          *pgx.Batch
+	br         pgx.BatchResults
+	pending    *peekedRows // the first result, read on a replica
+	pendingErr error
+	first      bool // the first result was taken
+}
+
+// start sends the batch, on a replica reading its first result (see probe), and sends
+// it elsewhere while that shows the replica unreachable.
+func (r *retryBatch) start() {
+	var skip uint64
+	for {
+		r.br = r.rd.pick(r.ctx, skip).SendBatch(r.ctx, fresh(r.b))
+		if r.rd.replica < 0 {
+			return
+		}
+		err := r.probe()
+		if err == nil || !ConnLost(err) || r.ctx.Err() != nil {
+			return
+		}
+		_ = r.br.Close()
+		r.rd.r.MarkDown(r.rd.replica)
+		skip |= 1 << uint(r.rd.replica)
+		r.rd.q, r.rd.replica = nil, -1
+	}
+}
+
+// fresh copies b's statements into a new batch: pgx keeps per-connection state in the
+// queued queries it sends, so a batch is not sent twice.
+func fresh(b *pgx.Batch) *pgx.Batch {
+	c := &pgx.Batch{}
+	for _, q := range b.QueuedQueries {
+		c.Queue(q.SQL, q.Arguments...)
+	}
+	return c
+}
+
+// probe reads the first row of the first result into pending (or its error into
+// pendingErr) and returns the error.
+func (r *retryBatch) probe() error {
+	r.pending, r.pendingErr = nil, nil
+	rows, err := r.br.Query()
+	if err == nil {
+		has := rows.Next()
+		if has || rows.Err() == nil {
+			r.pending = &peekedRows{Rows: rows, peeked: true, has: has}
+			return nil
+		}
+		err = rows.Err()
+		rows.Close()
+	}
+	r.pendingErr = err
+	return err
+}
+
+func (r *retryBatch) result() (pgx.Rows, error, bool) {
+	if r.br == nil {
+		r.start()
+	}
+	if r.first {
+		return nil, nil, false
+	}
+	r.first = true
+	if r.pending == nil && r.pendingErr == nil { // on the primary: not probed
+		return nil, nil, false
+	}
+	return r.pending, r.pendingErr, true
+}
+
+// Query implements pgx.BatchResults.
+func (r *retryBatch) Query() (pgx.Rows, error) {
+	if rows, err, ok := r.result(); ok {
+		return rows, err
+	}
+	return r.br.Query()
+}
+
+// Exec implements pgx.BatchResults.
+func (r *retryBatch) Exec() (pgconn.CommandTag, error) {
+	if rows, err, ok := r.result(); ok {
+		if err != nil {
+			return pgconn.CommandTag{}, err
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		return rows.CommandTag(), rows.Err()
+	}
+	return r.br.Exec()
+}
+
+// QueryRow implements pgx.BatchResults.
+func (r *retryBatch) QueryRow() pgx.Row {
+	if rows, err, ok := r.result(); ok {
+		return &row{query: func(context.Context, string, ...any) (pgx.Rows, error) { return rows, err }}
+	}
+	return r.br.QueryRow()
+}
+
+// Tx implements pgx.BatchResults.
+func (r *retryBatch) Tx() pgx.Tx {
+	if r.br == nil {
+		r.start()
+	}
+	return r.br.Tx()
+}
+
+// Close implements pgx.BatchResults.
+func (r *retryBatch) Close() error {
+	if r.br == nil {
+		r.start()
+	}
+	if r.pending != nil && !r.first {
+		r.pending.Close()
+	}
+	return r.br.Close()
 }
 
 // CopyFrom implements dbx.Querier; it writes, so it goes to the primary.
