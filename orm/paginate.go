@@ -7,6 +7,7 @@ import (
 	"iter"
 
 	"github.com/batchorm/batchorm/internal/box"
+	"github.com/batchorm/batchorm/internal/join"
 	"github.com/batchorm/batchorm/internal/keyset"
 	"github.com/batchorm/batchorm/internal/model"
 	"github.com/batchorm/batchorm/internal/querylog"
@@ -88,6 +89,9 @@ func (q Select[T]) keysetQuery(call string, req keyset.Request) (*keyset.Plan, *
 	if req.Order, err = q.pageOrder(req.Order); err != nil {
 		return nil, nil, pageErr(call, err)
 	}
+	if req.Order, err = q.bindOrder(req.Order); err != nil {
+		return nil, nil, pageErr(call, err)
+	}
 	p, err := keyset.NewPlan(q.m, req)
 	if err != nil {
 		return nil, nil, pageErr(call, err)
@@ -136,6 +140,9 @@ func (q Select[T]) offsetQuery(req paginate.OffsetRequest) (*keyset.OffsetPlan, 
 		return nil, nil, err
 	}
 	o, err := q.pageOrder(orderOf(req.Order))
+	if err == nil {
+		o, err = q.bindOrder(o)
+	}
 	if err != nil {
 		return nil, nil, pageErr("PaginateOffset", err)
 	}
@@ -271,9 +278,12 @@ func pageErr(call string, err error) error {
 func (q Select[T]) pageQuery(keys []keyset.Key, limit int, offset int64, plan *keyset.Plan) (*built, error) {
 	pq := q
 	pq.order = make([]string, len(keys))
-	names := make([]string, len(keys))
+	names := make([]string, 0, len(keys))
 	for i, k := range keys {
-		pq.order[i], names[i] = k.String(), k.Col.Name
+		pq.order[i] = k.String()
+		if k.Path == "" { // joined columns are always selected
+			names = append(names, k.Col.Name)
+		}
 	}
 	pq.limit, pq.offset, pq.keyset = int64(limit), offset, plan
 	if len(q.cols) > 0 {
@@ -308,7 +318,7 @@ func (q Select[T]) preloadPage(ctx context.Context, db Querier, b *built, items 
 }
 
 // applyKeyset adds the page's keyset condition to st: ANDed to its conditions, or as
-// UNION ALL branches sorted again by output position among cols.
-func (q Select[T]) applyKeyset(st *sqlw.Select, cols []*model.Column) {
-	q.keyset.Apply(st, columnPosition(cols))
+// UNION ALL branches sorted again by output position among cols and jp's columns.
+func (q Select[T]) applyKeyset(st *sqlw.Select, cols []*model.Column, jp *join.Plan) {
+	q.keyset.Apply(st, keyPosition(cols, jp))
 }

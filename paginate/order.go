@@ -107,7 +107,7 @@ func (o Order) Keys() []Key {
 	keys := o.order().Keys()
 	out := make([]Key, len(keys))
 	for i, k := range keys {
-		out[i] = Key{Column: k.Col.Name, Desc: k.Desc, NullsFirst: k.NullsFirst}
+		out[i] = Key{Column: k.Name(), Desc: k.Desc, NullsFirst: k.NullsFirst}
 	}
 	return out
 }
