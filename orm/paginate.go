@@ -31,9 +31,20 @@ import (
 // The order is req.Order when set (made with [paginate.ParseSort] from a user's ?sort=
 // or [paginate.OrderBy]), else the query's [Select.OrderBy] keys, else the primary key;
 // the primary key is appended as tie-breaker, and cursors are bound to that final
-// order. Setting both req.Order and OrderBy is an error, as are sort keys on joined
-// relations ("Author.name": sort keys are columns of T) and a query with Limit or
+// order. Setting both req.Order and OrderBy is an error, as is a query with Limit or
 // Offset (the page sets them). Where, Join and Preload work as in [Select.All].
+//
+// A sort key may be a column of a joined to-one relation, as list screens sort by an
+// author's or a customer's name:
+//
+//	orm.Query[Post](db).Join("Author").OrderBy("Author.name", "-created_at").Paginate(ctx, req)
+//
+// The relation must be joined by q ([Select.Join] or [Select.InnerJoin]; otherwise the
+// error names the Join to add, before anything is sent). Under a LEFT JOIN the key is
+// NULL for a row without the related row (or whose related row its scope leaves out,
+// such as a soft-deleted author): such rows keep their place among the NULLs, last in
+// ascending order unless the key says NULLS FIRST. Under InnerJoin only the column's
+// own NULLs remain. Cursors carry the joined value, read from the joined struct.
 //
 // A bad cursor is an error for which errors.Is(err, paginate.ErrInvalidCursor) holds;
 // a bad order one for which errors.Is(err, paginate.ErrInvalidSort) holds.

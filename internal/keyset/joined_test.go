@@ -85,7 +85,9 @@ func TestPlan_Apply_joinedKey(t *testing.T) {
 			}
 			st := sqlw.Select{Columns: "1", From: m.QTable, FromItem: jp, Limit: int64(p.Limit()), Offset: -1}
 			// output positions: j_posts' 2 columns, then Author's id and name
-			p.Apply(&st, func(name string) int { return map[string]int{"id": 1, "Author.name": 2 + jp.Position("Author.name")}[name] })
+			p.Apply(&st, func(name string) int {
+				return map[string]int{"id": 1, "Author.name": 2 + jp.Position("Author.name")}[name]
+			})
 			sql, args, err := st.ToSQL()
 			if err != nil {
 				t.Fatal(err)
