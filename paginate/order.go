@@ -17,9 +17,9 @@ const (
 )
 
 // Order is a validated sort order over the columns of one model (and of its to-one
-// relations, "Author.name"), made by [OrderBy] or [ParseSort]. It always ends with the primary key (appended as tie-breaker when the
-// given fields do not already include it), so it is a total order and every row has
-// exactly one position. Order is an immutable value, safe to share.
+// relations, "Author.name"), made by [OrderBy] or [ParseSort]. It always ends with the
+// primary key (appended as tie-breaker when the given fields do not already include
+// it), so it is a total order and every row has exactly one position. Order is an immutable value, safe to share.
 //
 // The zero Order means "not set": orm's Select.Paginate then uses the query's OrderBy,
 // and the primary key when there is none.
@@ -85,9 +85,9 @@ func OrderBy[T any](keys ...string) (Order, error) {
 // "-" (descending) or "+" (ascending, the default). Every name must be one of allowed,
 // spelled exactly as there; allowed names are field or column names of T and are
 // checked against the model; a joined column is named by its relation path
-// ("Author.name", see [OrderBy]). Anything else is refused with a [*SortError] before any
-// SQL is built: a name outside the allowlist (also any column not listed), an empty
-// field, a repeated column, a spec longer than [MaxSortSpecLen] or with more than
+// ("Author.name", see [OrderBy]). Anything else is refused with a [*SortError]
+// before any SQL is built: a name outside the allowlist (also any column not listed),
+// an empty field, a repeated column, a spec longer than [MaxSortSpecLen] or with more than
 // [MaxSortKeys] fields. With no allowed names every field is refused.
 //
 // An allowed name may carry where its NULLs go, whichever direction the user asks for:
