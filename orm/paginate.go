@@ -7,6 +7,7 @@ import (
 	"iter"
 
 	"github.com/batchorm/batchorm/internal/box"
+	"github.com/batchorm/batchorm/internal/join"
 	"github.com/batchorm/batchorm/internal/keyset"
 	"github.com/batchorm/batchorm/internal/model"
 	"github.com/batchorm/batchorm/internal/querylog"
@@ -30,9 +31,20 @@ import (
 // The order is req.Order when set (made with [paginate.ParseSort] from a user's ?sort=
 // or [paginate.OrderBy]), else the query's [Select.OrderBy] keys, else the primary key;
 // the primary key is appended as tie-breaker, and cursors are bound to that final
-// order. Setting both req.Order and OrderBy is an error, as are sort keys on joined
-// relations ("Author.name": sort keys are columns of T) and a query with Limit or
+// order. Setting both req.Order and OrderBy is an error, as is a query with Limit or
 // Offset (the page sets them). Where, Join and Preload work as in [Select.All].
+//
+// A sort key may be a column of a joined to-one relation, as list screens sort by an
+// author's or a customer's name:
+//
+//	orm.Query[Post](db).Join("Author").OrderBy("Author.name", "-created_at").Paginate(ctx, req)
+//
+// The relation must be joined by q ([Select.Join] or [Select.InnerJoin]; otherwise the
+// error names the Join to add, before anything is sent). Under a LEFT JOIN the key is
+// NULL for a row without the related row (or whose related row its scope leaves out,
+// such as a soft-deleted author): such rows keep their place among the NULLs, last in
+// ascending order unless the key says NULLS FIRST. Under InnerJoin only the column's
+// own NULLs remain. Cursors carry the joined value, read from the joined struct.
 //
 // A bad cursor is an error for which errors.Is(err, paginate.ErrInvalidCursor) holds;
 // a bad order one for which errors.Is(err, paginate.ErrInvalidSort) holds.
@@ -88,6 +100,9 @@ func (q Select[T]) keysetQuery(call string, req keyset.Request) (*keyset.Plan, *
 	if req.Order, err = q.pageOrder(req.Order); err != nil {
 		return nil, nil, pageErr(call, err)
 	}
+	if req.Order, err = q.bindOrder(req.Order); err != nil {
+		return nil, nil, pageErr(call, err)
+	}
 	p, err := keyset.NewPlan(q.m, req)
 	if err != nil {
 		return nil, nil, pageErr(call, err)
@@ -136,6 +151,9 @@ func (q Select[T]) offsetQuery(req paginate.OffsetRequest) (*keyset.OffsetPlan, 
 		return nil, nil, err
 	}
 	o, err := q.pageOrder(orderOf(req.Order))
+	if err == nil {
+		o, err = q.bindOrder(o)
+	}
 	if err != nil {
 		return nil, nil, pageErr("PaginateOffset", err)
 	}
@@ -271,9 +289,12 @@ func pageErr(call string, err error) error {
 func (q Select[T]) pageQuery(keys []keyset.Key, limit int, offset int64, plan *keyset.Plan) (*built, error) {
 	pq := q
 	pq.order = make([]string, len(keys))
-	names := make([]string, len(keys))
+	names := make([]string, 0, len(keys))
 	for i, k := range keys {
-		pq.order[i], names[i] = k.String(), k.Col.Name
+		pq.order[i] = k.String()
+		if k.Path == "" { // joined columns are always selected
+			names = append(names, k.Col.Name)
+		}
 	}
 	pq.limit, pq.offset, pq.keyset = int64(limit), offset, plan
 	if len(q.cols) > 0 {
@@ -308,7 +329,7 @@ func (q Select[T]) preloadPage(ctx context.Context, db Querier, b *built, items 
 }
 
 // applyKeyset adds the page's keyset condition to st: ANDed to its conditions, or as
-// UNION ALL branches sorted again by output position among cols.
-func (q Select[T]) applyKeyset(st *sqlw.Select, cols []*model.Column) {
-	q.keyset.Apply(st, columnPosition(cols))
+// UNION ALL branches sorted again by output position among cols and jp's columns.
+func (q Select[T]) applyKeyset(st *sqlw.Select, cols []*model.Column, jp *join.Plan) {
+	q.keyset.Apply(st, keyPosition(cols, jp))
 }

@@ -276,10 +276,10 @@ func TestSelect_Paginate_errors(t *testing.T) {
 			q: q, req: paginate.Request{Codec: testCodec, Order: mustOrderOf[pageComment](t)},
 			is: paginate.ErrInvalidSort, want: "orm: Paginate: sort on model orm_test.pageArticle: order was made for model orm_test.pageComment",
 		},
-		"sort key on a joined relation": {
-			q: q.Join("Author").OrderBy("Author.name"), req: paginate.Request{Codec: testCodec},
+		"sort key on a relation not joined": {
+			q: q.OrderBy("Author.name"), req: paginate.Request{Codec: testCodec},
 			is:   paginate.ErrInvalidSort,
-			want: `orm: Paginate: sort field "Author.name" on model orm_test.pageArticle: unknown column (sort keys are columns of the model itself): unknown column "Author.name" on model orm_test.pageArticle (columns: id, author_id, title, rank, created_at)`,
+			want: `orm: Paginate: sort field "Author.name" on model orm_test.pageArticle: names relation "Author", which is not joined: add Join("Author")`,
 		},
 		"query with a limit": {
 			q: q.Limit(3), req: paginate.Request{Codec: testCodec},

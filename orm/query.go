@@ -211,7 +211,7 @@ func (q Select[T]) statement() (*sqlw.Select, *built, error) {
 		return nil, nil, err
 	}
 	if q.keyset != nil {
-		q.applyKeyset(&st, b.cols)
+		q.applyKeyset(&st, b.cols, b.join)
 	}
 	if st.Distinct, err = q.distinctSQL(b.join); err != nil {
 		return nil, nil, err

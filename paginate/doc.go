@@ -29,6 +29,12 @@
 // sort keys from users go through [ParseSort], which accepts only the names of an
 // allowlist and refuses anything else with a [*SortError] before any SQL is built.
 //
+// A key may be a column of a to-one relation, named by its path: posts listed by
+// their author's name are ordered by "Author.name" (allowed in [ParseSort] as
+// "Author.name"), and the query joins the relation (orm's Select.Join("Author")). A
+// LEFT JOIN makes such a key NULL for a post without an author, so it is paged as a
+// nullable key; with InnerJoin only the column's own NULLs remain.
+//
 // # The keyset condition
 //
 // A page after a row with sort values (v1, v2, ...) asks for the rows that sort after

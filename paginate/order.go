@@ -16,10 +16,10 @@ const (
 	MaxSortKeys = 8
 )
 
-// Order is a validated sort order over the columns of one model, made by [OrderBy] or
-// [ParseSort]. It always ends with the primary key (appended as tie-breaker when the
-// given fields do not already include it), so it is a total order and every row has
-// exactly one position. Order is an immutable value, safe to share.
+// Order is a validated sort order over the columns of one model (and of its to-one
+// relations, "Author.name"), made by [OrderBy] or [ParseSort]. It always ends with the
+// primary key (appended as tie-breaker when the given fields do not already include
+// it), so it is a total order and every row has exactly one position. Order is an immutable value, safe to share.
 //
 // The zero Order means "not set": orm's Select.Paginate then uses the query's OrderBy,
 // and the primary key when there is none.
@@ -44,7 +44,7 @@ func (o Order) order() keyset.Order {
 
 // Key is one sort key of an [Order].
 type Key struct {
-	Column     string // column name
+	Column     string // column name, after its relation path for a joined column ("Author.name")
 	Desc       bool   // descending
 	NullsFirst bool   // NULLs sort first (PostgreSQL's default: for descending keys)
 }
@@ -62,6 +62,12 @@ func (k Key) String() string { return keyset.KeyString(k.Column, k.Desc, k.Nulls
 // index on (created_at, id). No keys: the primary key, ascending. OrderBy is for keys
 // written in code; parse keys that come from users with [ParseSort].
 //
+// A key may name a column of a to-one relation by its path: "Author.name",
+// "-Author.Profile.bio". The query that runs the page must join that relation (orm's
+// Select.Join or InnerJoin). Such a key can be NULL whatever its column's type (a LEFT
+// JOIN finding no row), so its NULLs sort as for a nullable column; a cursor carries
+// the value read from the row's relation field, nil being NULL.
+//
 // The error is a [*SortError] (errors.Is(err, ErrInvalidSort)) for an unknown column, a
 // column used twice, a column type a cursor cannot carry, or a model without a primary
 // key.
@@ -78,9 +84,10 @@ func OrderBy[T any](keys ...string) (Order, error) {
 // ?sort=-created_at,title: comma-separated field names, each optionally prefixed with
 // "-" (descending) or "+" (ascending, the default). Every name must be one of allowed,
 // spelled exactly as there; allowed names are field or column names of T and are
-// checked against the model. Anything else is refused with a [*SortError] before any
-// SQL is built: a name outside the allowlist (also any column not listed), an empty
-// field, a repeated column, a spec longer than [MaxSortSpecLen] or with more than
+// checked against the model; a joined column is named by its relation path
+// ("Author.name", see [OrderBy]). Anything else is refused with a [*SortError]
+// before any SQL is built: a name outside the allowlist (also any column not listed),
+// an empty field, a repeated column, a spec longer than [MaxSortSpecLen] or with more than
 // [MaxSortKeys] fields. With no allowed names every field is refused.
 //
 // An allowed name may carry where its NULLs go, whichever direction the user asks for:
@@ -107,7 +114,7 @@ func (o Order) Keys() []Key {
 	keys := o.order().Keys()
 	out := make([]Key, len(keys))
 	for i, k := range keys {
-		out[i] = Key{Column: k.Col.Name, Desc: k.Desc, NullsFirst: k.NullsFirst}
+		out[i] = Key{Column: k.Name(), Desc: k.Desc, NullsFirst: k.NullsFirst}
 	}
 	return out
 }

@@ -51,7 +51,7 @@ func (c *cond) write(w *sqlw.Writer) error {
 
 // writeNulls writes the second branch: the NULLs of the first key.
 func (c *cond) writeNulls(w *sqlw.Writer) error {
-	w.SQL(c.keys[0].Col.Qualified)
+	w.SQL(c.keys[0].SQL())
 	w.SQL(" IS NULL")
 	return nil
 }
@@ -66,13 +66,13 @@ func (c *cond) writeRowValue(w *sqlw.Writer) {
 		op = op[:2] + "= "
 	}
 	if len(c.keys) == 1 {
-		w.SQL(c.keys[0].Col.Qualified)
+		w.SQL(c.keys[0].SQL())
 		w.SQL(op)
 		w.Arg(c.vals[0])
 		return
 	}
 	w.Byte('(')
-	w.List(len(c.keys), func(i int) { w.SQL(c.keys[i].Col.Qualified) })
+	w.List(len(c.keys), func(i int) { w.SQL(c.keys[i].SQL()) })
 	w.Byte(')')
 	w.SQL(op)
 	w.Byte('(')
@@ -134,7 +134,7 @@ func (c *cond) writeBound(w *sqlw.Writer) {
 	if c.vals[0] == nil || (first.Nullable && !first.NullsFirst && !c.split()) {
 		return
 	}
-	w.SQL(first.Col.Qualified)
+	w.SQL(first.SQL())
 	if first.Desc {
 		w.SQL(" <= ")
 	} else {
@@ -165,7 +165,7 @@ func (c *cond) writeEqual(w *sqlw.Writer, n int, sep string) {
 		if j > 0 {
 			w.SQL(sep)
 		}
-		w.SQL(c.keys[j].Col.Qualified)
+		w.SQL(c.keys[j].SQL())
 		if c.vals[j] == nil {
 			w.SQL(" IS NULL")
 		} else {
@@ -180,7 +180,7 @@ func (c *cond) writeEqual(w *sqlw.Writer, n int, sep string) {
 // after a value (the second branch reads them).
 func (c *cond) writeAfter(w *sqlw.Writer, i int, nonNull bool) {
 	k, v := c.keys[i], c.vals[i]
-	col := k.Col.Qualified
+	col := k.SQL()
 	if v == nil { // NULLs sort first: every non-NULL value is after
 		w.SQL(col)
 		w.SQL(" IS NOT NULL")

@@ -5,7 +5,9 @@
 //
 //   - [Order]: a validated total order over a model's columns (the primary key appended
 //     as tie-breaker), built by [OrderBy] from code or [ParseSort] from a user's ?sort=
-//     against an allowlist, with the fingerprint that binds cursors to it;
+//     against an allowlist, with the fingerprint that binds cursors to it; a key may
+//     be a joined to-one column ("Author.name"), bound to a query's joins by
+//     [Order.Bind] (joined.go);
 //   - the value kinds a cursor carries and their range checks;
 //   - [Codec]: the cursor token layout, its HMAC and its decoding, which refuses every
 //     malformed, forged or foreign token with a [*CursorError];

@@ -34,17 +34,20 @@ type order struct {
 
 // Key is one sort key of an Order.
 type Key struct {
-	Col        *model.Column
+	Col        *model.Column // a column of the model, or of the relation at Path
+	Path       string        // the to-one relation path of a joined key ("Author"); "" for the model's own
 	Desc       bool
 	NullsFirst bool // where NULLs sort; for a column that cannot hold NULL, Desc
 	Nullable   bool
 	kind       kind
-	lo         int64  // integer kinds: smallest value of the Go type
-	hi         uint64 // integer kinds: largest value of the Go type
+	lo         int64             // integer kinds: smallest value of the Go type
+	hi         uint64            // integer kinds: largest value of the Go type
+	rels       []*model.Relation // the relations of Path, from the model on (joined.go)
+	ref        string            // the quoted reference of a joined key
 }
 
 // String returns the key as OrderBy reads it (see [KeyString]).
-func (k Key) String() string { return KeyString(k.Col.Name, k.Desc, k.NullsFirst) }
+func (k Key) String() string { return KeyString(k.Name(), k.Desc, k.NullsFirst) }
 
 // KeyString writes a sort key as OrderBy reads it: "created_at", "-created_at", and
 // " NULLS FIRST" or " NULLS LAST" after it where NULLs do not sort in PostgreSQL's
@@ -216,7 +219,7 @@ func allowlist(m *model.Model, allowed []string) ([]string, map[string]model.Nul
 		if err != nil {
 			return nil, nil, &SortError{Model: m.Name, Field: a, Reason: "allowlist entry: " + err.Error()}
 		}
-		if _, err := m.Column(k.Name); err != nil {
+		if _, err := resolveColumn(m, k.Name); err != nil {
 			return nil, nil, &SortError{Model: m.Name, Field: a, Reason: "allowlist names an unknown column", Err: err}
 		}
 		nulls[k.Name] = k.Nulls
@@ -236,15 +239,19 @@ type parsedKey struct {
 func newOrder(m *model.Model, keys []parsedKey, allowed []string) (Order, error) {
 	o := &order{m: m, keys: make([]Key, 0, len(keys)+len(m.PK))}
 	for _, k := range keys {
-		c, err := m.Column(k.name)
+		sc, err := resolveColumn(m, k.name)
 		if err != nil {
-			reason := "unknown column (sort keys are columns of the model itself)"
+			reason := "not a column of the model or of a to-one relation"
 			return Order{}, &SortError{Model: m.Name, Field: k.name, Reason: reason, Allowed: allowed, Err: err}
 		}
-		if o.has(c) {
-			return Order{}, &SortError{Model: m.Name, Field: k.name, Reason: "column " + c.Name + " named twice", Allowed: allowed}
+		if o.has(sc.col, sc.path) {
+			name := sc.col.Name
+			if sc.path != "" {
+				name = sc.path + "." + name
+			}
+			return Order{}, &SortError{Model: m.Name, Field: k.name, Reason: "column " + name + " named twice", Allowed: allowed}
 		}
-		if err := o.add(c, k.desc, k.nullsFirst); err != nil {
+		if err := o.add(sc, k.desc, k.nullsFirst); err != nil {
 			return Order{}, &SortError{Model: m.Name, Field: k.name, Reason: err.Error(), Allowed: allowed}
 		}
 	}
@@ -253,10 +260,10 @@ func newOrder(m *model.Model, keys []parsedKey, allowed []string) (Order, error)
 	}
 	desc := len(o.keys) > 0 && o.keys[len(o.keys)-1].Desc
 	for _, c := range m.PK {
-		if o.has(c) {
+		if o.has(c, "") {
 			continue
 		}
-		if err := o.add(c, desc, desc); err != nil {
+		if err := o.add(sortColumn{col: c}, desc, desc); err != nil {
 			return Order{}, &SortError{Model: m.Name, Field: c.Name, Reason: "primary key: " + err.Error()}
 		}
 	}
@@ -264,34 +271,42 @@ func newOrder(m *model.Model, keys []parsedKey, allowed []string) (Order, error)
 	return Order{o}, nil
 }
 
-func (o *order) has(c *model.Column) bool {
-	return slices.ContainsFunc(o.keys, func(k Key) bool { return k.Col == c })
+func (o *order) has(c *model.Column, path string) bool {
+	return slices.ContainsFunc(o.keys, func(k Key) bool { return k.Col == c && k.Path == path })
 }
 
-// add appends the key c. A column that cannot hold NULL keeps PostgreSQL's default
-// placement whatever was asked, so that its ORDER BY can still use a plain index.
-func (o *order) add(c *model.Column, desc, nullsFirst bool) error {
+// add appends the key sc. A column that cannot hold NULL keeps PostgreSQL's default
+// placement whatever was asked, so that its ORDER BY can still use a plain index. A
+// joined column can always be NULL (a LEFT JOIN without a row; see joined.go).
+func (o *order) add(sc sortColumn, desc, nullsFirst bool) error {
+	c := sc.col
 	k, err := kindOf(c.Type)
 	if err != nil {
 		return err
 	}
 	lo, hi := intRange(c.Type)
-	nullable := c.Nullable && !c.PK
+	nullable := (c.Nullable && !c.PK) || sc.path != ""
 	if !nullable {
 		nullsFirst = desc
 	}
-	o.keys = append(o.keys, Key{Col: c, Desc: desc, NullsFirst: nullsFirst, Nullable: nullable, kind: k, lo: lo, hi: hi})
+	key := Key{Col: c, Path: sc.path, Desc: desc, NullsFirst: nullsFirst, Nullable: nullable, kind: k, lo: lo, hi: hi, rels: sc.rels}
+	if sc.path != "" {
+		key.ref = joinedRef(sc.path, c)
+	}
+	o.keys = append(o.keys, key)
 	return nil
 }
 
 // fingerprint hashes what a cursor's values mean: the model, its table, and each sort
-// column with its direction and value kind. Pinned by paginate's golden tokens: any
-// change here breaks every cursor handed out.
+// column (after its relation path when joined) with its direction and value kind.
+// Pinned by paginate's golden tokens: any change here breaks every cursor handed out.
+// A joined key counts as nullable whatever the query's joins, so that the fingerprint
+// does not change when [Order.Bind] tightens it.
 func fingerprint(m *model.Model, keys []Key) [8]byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s", m.Name, m.Table)
 	for _, k := range keys {
-		fmt.Fprintf(h, "\x00%s\x00%t\x00%t\x00%d", k.Col.Name, k.Desc, k.Nullable, k.kind)
+		fmt.Fprintf(h, "\x00%s\x00%t\x00%t\x00%d", k.Name(), k.Desc, k.Nullable || k.Path != "", k.kind)
 		if k.NullsFirst != k.Desc { // only then, so cursors of default orders stay valid
 			fmt.Fprintf(h, "\x00nulls-first=%t", k.NullsFirst)
 		}

@@ -98,7 +98,7 @@ func (p *Plan) Apply(st *sqlw.Select, position func(column string) int) {
 	keys := p.send.Keys()
 	st.BranchOrderBy = make([]string, len(keys))
 	for i, k := range keys {
-		st.BranchOrderBy[i] = strconv.Itoa(position(k.Col.Name)) + model.OrderSuffix(k.Desc, k.NullsFirst)
+		st.BranchOrderBy[i] = strconv.Itoa(position(k.Name())) + model.OrderSuffix(k.Desc, k.NullsFirst)
 	}
 }
 
@@ -173,9 +173,9 @@ func CursorAt(c *Codec, o Order, base unsafe.Pointer) (string, error) {
 	keys := o.Keys()
 	vals := make([]any, len(keys))
 	for i, k := range keys {
-		v, err := readValue(k.Col, k.kind, base)
+		v, err := k.read(base)
 		if err != nil {
-			return "", fmt.Errorf("read sort key %s: %w", k.Col.Name, err)
+			return "", fmt.Errorf("read sort key %s: %w", k.Name(), err)
 		}
 		vals[i] = v
 	}

@@ -127,7 +127,7 @@ func (c *Codec) Encode(o Order, values []any, inclusive bool) (string, error) {
 	buf = binary.AppendUvarint(buf, uint64(len(values)))
 	for i, v := range values {
 		if buf, err = appendValue(buf, keys[i], v); err != nil {
-			return "", fmt.Errorf("encode cursor: key %s: %w", keys[i].Col.Name, err)
+			return "", fmt.Errorf("encode cursor: key %s: %w", keys[i].Name(), err)
 		}
 	}
 	if key != nil {
@@ -266,7 +266,7 @@ func parseValues(o Order, r *reader) ([]any, error) {
 		}
 		v, err := r.value(k)
 		if err != nil {
-			return nil, cursorErr("key %s: %v", k.Col.Name, err)
+			return nil, cursorErr("key %s: %v", k.Name(), err)
 		}
 		values[i] = v
 	}

@@ -83,6 +83,12 @@ func RefTarget(t reflect.Type) (reflect.Type, bool) {
 	return reflect.Zero(t).Interface().(refField).refTarget(), true
 }
 
+// One returns the row the to-one relation field of the owner struct at owner points
+// to: nil when none is set (a nil *T, or a Ref not loaded or loaded with no row).
+func (r *Relation) One(owner unsafe.Pointer) unsafe.Pointer {
+	return *(*unsafe.Pointer)(unsafe.Add(owner, r.Offset))
+}
+
 // SetOne sets the to-one relation field of the owner struct at owner to the row at
 // row (nil: none), marking a Ref field loaded. Preload and Join write to-one fields
 // through it.
