@@ -66,20 +66,7 @@ func StartReplica(ctx context.Context, primary *Server, opts ...Option) (*Server
 
 // setUpReplica is setUp with pg_basebackup in place of initdb.
 func (s *Server) setUpReplica(ctx context.Context, o *options) error {
-	root, err := os.MkdirTemp("", "pgserver-replica-")
-	if err != nil {
-		return fmt.Errorf("pgserver: %w", err)
-	}
-	s.root = root
-	s.dataDir = filepath.Join(root, "data")
-	s.sockDir = filepath.Join(root, "sock")
-	if err := os.Mkdir(s.sockDir, 0o700); err != nil {
-		return fmt.Errorf("pgserver: %w", err)
-	}
-	if err := s.acct.chown(root, s.sockDir); err != nil {
-		return err
-	}
-	if s.wd, err = startWatchdog(clusterWatchdog, []string{s.bins.pgCtl, s.dataDir, root}, s.acct); err != nil {
+	if err := s.makeDirs("pgserver-replica-", nil); err != nil {
 		return err
 	}
 	if err := s.baseBackup(ctx); err != nil {

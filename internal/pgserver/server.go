@@ -131,18 +131,19 @@ func (s *Server) stop() error {
 	return errors.Join(errs...)
 }
 
-// setUp creates the directories and the watchdog, then initialises and starts the
-// cluster. Start calls Stop when it fails, whatever was done so far.
-func (s *Server) setUp(ctx context.Context, o *options) error {
-	root, err := os.MkdirTemp("", "pgserver-")
+// makeDirs creates the server's temporary root (named from pattern, given to hook when
+// set), its private socket directory, owned by the account the server runs as, and
+// the watchdog that removes them if this process dies.
+func (s *Server) makeDirs(pattern string, hook func(string)) error {
+	root, err := os.MkdirTemp("", pattern)
 	if err != nil {
 		return fmt.Errorf("pgserver: %w", err)
 	}
 	s.root = root
 	s.dataDir = filepath.Join(root, "data")
 	s.sockDir = filepath.Join(root, "sock")
-	if o.rootHook != nil {
-		o.rootHook(root)
+	if hook != nil {
+		hook(root)
 	}
 	if err := os.Mkdir(s.sockDir, 0o700); err != nil {
 		return fmt.Errorf("pgserver: %w", err)
@@ -150,7 +151,14 @@ func (s *Server) setUp(ctx context.Context, o *options) error {
 	if err := s.acct.chown(root, s.sockDir); err != nil {
 		return err
 	}
-	if s.wd, err = startWatchdog(clusterWatchdog, []string{s.bins.pgCtl, s.dataDir, root}, s.acct); err != nil {
+	s.wd, err = startWatchdog(clusterWatchdog, []string{s.bins.pgCtl, s.dataDir, root}, s.acct)
+	return err
+}
+
+// setUp creates the directories and the watchdog, then initialises and starts the
+// cluster. Start calls Stop when it fails, whatever was done so far.
+func (s *Server) setUp(ctx context.Context, o *options) error {
+	if err := s.makeDirs("pgserver-", o.rootHook); err != nil {
 		return err
 	}
 	if err := s.initdb(ctx); err != nil {
