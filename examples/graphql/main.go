@@ -67,7 +67,7 @@ func run() error {
 		return err
 	}
 	defer done()
-	h, err := newServer(db)
+	h, err := newServer(db, 5*time.Millisecond) // a few milliseconds: a level's resolvers all ask in time
 	if err != nil {
 		return err
 	}

@@ -18,8 +18,9 @@ type logKey struct{}
 
 // newServer returns the GraphQL endpoint: each HTTP request gets its own query log
 // and dataload scope, and each response carries, in its "batchorm" extension, the
-// number of statements and round trips the request cost.
-func newServer(db *orm.DB) (http.Handler, error) {
+// number of statements and round trips the request cost. wait is the dataload window
+// (dataload.WithWait).
+func newServer(db *orm.DB, wait time.Duration) (http.Handler, error) {
 	res, err := graph.NewResolver(db)
 	if err != nil {
 		return nil, err
@@ -39,9 +40,9 @@ func newServer(db *orm.DB) (http.Handler, error) {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, log := orm.WithQueryLog(r.Context())
 		ctx = context.WithValue(ctx, logKey{}, log)
-		// A wait of a few milliseconds lets every resolver of one level of the
-		// query ask before the level's statements leave, also on a busy machine.
-		ctx, err := dataload.NewRequest(ctx, db, dataload.WithWait(5*time.Millisecond))
+		// The wait lets every resolver of one level of the query ask before the
+		// level's statements leave.
+		ctx, err := dataload.NewRequest(ctx, db, dataload.WithWait(wait))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
