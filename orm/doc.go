@@ -83,6 +83,26 @@
 // those rows out. [Select.Unscoped] reads them for one query; [HardDelete] and
 // [Select.HardDeleteAll] remove rows.
 //
+// # Tenants and other scopes from the context
+//
+// A column tagged `orm:"scope:NAME"` restricts every statement on its table to the
+// value the context carries for NAME, set once per request with [WithScope]:
+//
+//	type Invoice struct {
+//		ID       int64 `db:"id"`
+//		TenantID int64 `db:"tenant_id" orm:"scope:tenant"`
+//	}
+//	ctx = orm.WithScope(ctx, "tenant", tenantID)
+//
+// The value is a bound parameter in the WHERE of queries, counts, pages, aggregates,
+// subqueries and where-writes, in the ON clause of every Join, in every Preload edge,
+// in [Has], in single-row writes (Insert writes it into a zero column and refuses
+// another value) and in bulk writes by rows. A context without the value makes every
+// such statement a [*ScopeError] before anything is sent. A many-to-many join table
+// declares its own on the relation: `through_softdelete:deleted_at` and
+// `through_scope:tenant:tenant_id` leave out link rows deleted or of another tenant.
+// [Select.Unscoped] lifts every scope for one query.
+//
 // # Transactions and row locks
 //
 // [DB.Tx] commits on nil and rolls back on an error or a panic; [Isolation],

@@ -11,6 +11,7 @@ import (
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
+	ormschema "github.com/batchorm/batchorm/orm/schema"
 	"github.com/batchorm/batchorm/paginate"
 )
 
@@ -44,7 +45,7 @@ type TPost struct {
 	DeletedAt *time.Time `db:"deleted_at" orm:"softdelete"`
 	Author    *TAuthor   `orm:"belongs-to,fk:author_id"`
 	Comments  []TComment `orm:"has-many,fk:post_id"`
-	Tags      []TTag     `orm:"many-to-many,through:t_post_tags,through_owner:post_id,through_target:tag_id"`
+	Tags      []TTag     `orm:"many-to-many,through:t_post_tags,through_owner:post_id,through_target:tag_id,through_softdelete:deleted_at,through_scope:tenant:tenant_id"`
 }
 
 func (TPost) TableName() string { return "t_posts" }
@@ -71,15 +72,17 @@ func (TTag) TableName() string { return "t_tags" }
 // one (2) and another tenant's (3, planted on tenant 1's post); post 2 deleted; post 3
 // of tenant 1 written by author 3 of tenant 2 (a cross-tenant link); post 4's comments
 // all deleted; post 5 is tenant 2's. Tag 1 is tenant 1's, tag 2 tenant 2's (linked to
-// post 1); the link row of post 4 and tag 1 was removed. Author 1's profile is tenant
-// 2's (planted), author 2's tenant 1's.
+// post 1). The link table is scoped too: the link row of post 4 and tag 1 is
+// soft-deleted, and the one of post 3 and tag 1 is tenant 2's (planted between two of
+// tenant 1's rows). Author 1's profile is tenant 2's (planted), author 2's tenant 1's.
 const tenantDDL = `
 CREATE TABLE t_authors (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, name text NOT NULL, deleted_at timestamptz);
 CREATE TABLE t_profiles (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, author_id bigint NOT NULL, bio text NOT NULL);
 CREATE TABLE t_posts (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, author_id bigint NOT NULL, title text NOT NULL, deleted_at timestamptz);
 CREATE TABLE t_comments (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, post_id bigint NOT NULL, body text NOT NULL, deleted_at timestamptz);
 CREATE TABLE t_tags (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, name text NOT NULL);
-CREATE TABLE t_post_tags (post_id bigint NOT NULL, tag_id bigint NOT NULL, PRIMARY KEY (post_id, tag_id));
+CREATE TABLE t_post_tags (post_id bigint NOT NULL, tag_id bigint NOT NULL, tenant_id bigint NOT NULL, deleted_at timestamptz,
+	PRIMARY KEY (post_id, tag_id));
 INSERT INTO t_authors VALUES (1, 1, 'ann', NULL), (2, 1, 'bo', NULL), (3, 2, 'other', NULL);
 INSERT INTO t_profiles VALUES (1, 2, 1, 'planted'), (2, 1, 2, 'bo''s');
 INSERT INTO t_posts VALUES (1, 1, 1, 'live', NULL), (2, 1, 1, 'deleted', now()), (3, 1, 3, 'cross', NULL),
@@ -87,7 +90,7 @@ INSERT INTO t_posts VALUES (1, 1, 1, 'live', NULL), (2, 1, 1, 'deleted', now()),
 INSERT INTO t_comments VALUES (1, 1, 1, 'kept', NULL), (2, 1, 1, 'removed', now()), (3, 2, 1, 'planted', NULL),
 	(4, 1, 4, 'removed too', now()), (5, 2, 5, 'theirs', NULL);
 INSERT INTO t_tags VALUES (1, 1, 'mine'), (2, 2, 'theirs');
-INSERT INTO t_post_tags VALUES (1, 1), (1, 2), (5, 2);`
+INSERT INTO t_post_tags VALUES (1, 1, 1, NULL), (1, 2, 2, NULL), (5, 2, 2, NULL), (3, 1, 2, NULL), (4, 1, 1, now());`
 
 func tpostID(p TPost) int64       { return p.ID }
 func tcommentID(c TComment) int64 { return c.ID }
@@ -133,7 +136,8 @@ func TestTenant_leakMatrix(t *testing.T) {
 	check("Preload has-many", ids(all[0].Comments, tcommentID), []int64{1})
 	check("Preload has-many, all children deleted", len(all[2].Comments) == 0 && all[2].Comments != nil, true)
 	check("Preload many-to-many", ids(all[0].Tags, ttagID), []int64{1})
-	check("Preload many-to-many, link row removed", len(all[2].Tags), 0)
+	check("Preload many-to-many, link row of another tenant", len(all[1].Tags), 0)
+	check("Preload many-to-many, link row soft-deleted", len(all[2].Tags), 0)
 
 	authors, err := orm.Query[TAuthor](db).OrderBy("id").Preload("Profile", "Posts.Comments", "Posts.Tags").All(ctx)
 	must(t, err)
@@ -181,6 +185,9 @@ func TestTenant_leakMatrix(t *testing.T) {
 	has, err := posts.Where(orm.Has("Tags", orm.Eq{"name": "theirs"})).All(ctx)
 	must(t, err)
 	check("Has ignores another tenant's targets", len(has), 0)
+	has, err = posts.Where(orm.Has("Tags")).All(ctx)
+	must(t, err)
+	check("Has ignores deleted and foreign link rows", ids(has, tpostID), []int64{1})
 	sub, err := orm.Query[TAuthor](db).Where(orm.In("id", orm.Query[TPost](nil).Columns("author_id"))).Count(ctx)
 	must(t, err)
 	check("subquery", sub, 2) // authors 1 and 2; author 3 is tenant 2's
@@ -208,9 +215,10 @@ func TestTenant_leakMatrix(t *testing.T) {
 	must(t, db.QueryRow(ctx, "SELECT count(*) FROM t_comments WHERE tenant_id = 2 AND body NOT LIKE '%!' AND deleted_at IS NULL").Scan(&untouched))
 	check("tenant 2's rows are unchanged", untouched, 2)
 
-	every, err := posts.Unscoped().All(ctx)
+	every, err := posts.Unscoped().Preload("Tags").All(ctx)
 	must(t, err)
 	check("Unscoped lifts the tenant too", ids(every, tpostID), []int64{1, 2, 3, 4, 5})
+	check("Unscoped lifts the link table's scopes", ids(every[3].Tags, ttagID), []int64{1})
 
 	theirs, err := posts.All(orm.WithScope(ctx, "tenant", int64(2)))
 	must(t, err)
@@ -345,13 +353,41 @@ func TestTenant_badTags(t *testing.T) {
 		A  int64 `orm:"scope:tenant"`
 		B  int64 `orm:"scope:tenant"`
 	}
+	type linkScopeBad struct {
+		ID   int64
+		Tags []TTag `orm:"many-to-many,through:x_tags,through_scope:tenant"`
+	}
+	type linkScopeNotM2M struct {
+		ID    int64
+		Posts []TPost `orm:"has-many,fk:author_id,through_softdelete:deleted_at"`
+	}
 	for name, q := range map[string]func() error{
-		"no name":  func() error { _, _, err := orm.Query[noName](nil).ToSQL(); return err },
-		"bad name": func() error { _, _, err := orm.Query[badName](nil).ToSQL(); return err },
-		"twice":    func() error { _, _, err := orm.Query[twice](nil).ToSQL(); return err },
+		"through_scope without a column": func() error { _, _, err := orm.Query[linkScopeBad](nil).ToSQL(); return err },
+		"through_softdelete on has-many": func() error { _, _, err := orm.Query[linkScopeNotM2M](nil).ToSQL(); return err },
+		"no name":                        func() error { _, _, err := orm.Query[noName](nil).ToSQL(); return err },
+		"bad name":                       func() error { _, _, err := orm.Query[badName](nil).ToSQL(); return err },
+		"twice":                          func() error { _, _, err := orm.Query[twice](nil).ToSQL(); return err },
 	} {
 		if err := q(); !errors.Is(err, orm.ErrInvalidModel) {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// The DDL of a scoped join table carries its scope columns.
+func TestTenant_linkTableDDL(t *testing.T) {
+	ddl, err := ormschema.DDL(TPost{}, TAuthor{}, TComment{}, TTag{}, TProfile{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(ddl, `CREATE TABLE "t_post_tags"`)
+	if i < 0 {
+		t.Fatalf("no join table in:\n%s", ddl)
+	}
+	table := ddl[i : i+strings.Index(ddl[i:], ";")]
+	for _, want := range []string{`"tenant_id" bigint NOT NULL`, `"deleted_at" timestamptz`} {
+		if !strings.Contains(table, want) {
+			t.Errorf("join table DDL lacks %s:\n%s", want, table)
 		}
 	}
 }

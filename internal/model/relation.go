@@ -58,10 +58,48 @@ type Relation struct {
 	Through       string   // join table, many-to-many only
 	ThroughOwner  []string // join-table columns matching OwnerKey
 	ThroughTarget []string // join-table columns matching TargetKey
+	// ThroughSoftDelete is the join table's soft-delete column (`through_softdelete:`):
+	// a link row whose value is not NULL links nothing. "": none.
+	ThroughSoftDelete string
+	// ThroughScopes are the join table's value scopes (`through_scope:NAME:COLUMN`,
+	// several joined by +): a link row links only when its column holds the context's
+	// value for NAME.
+	ThroughScopes []LinkScope
 
 	// NoIndex: the model said `noindex`, so the foreign key of this relation needs no
 	// index led by it (DDL emits none and the audit does not ask for one).
 	NoIndex bool
+}
+
+// LinkScope is a value scope of a many-to-many join table: its Column holds the
+// scope Name's value.
+type LinkScope struct{ Name, Column string }
+
+// linkScopes parses through_softdelete and through_scope.
+func linkScopes(r *Relation, keys map[string]string) error {
+	if c, ok := keys["through_softdelete"]; ok {
+		if err := checkTagName(c); err != nil {
+			return fmt.Errorf("through_softdelete: %v", err)
+		}
+		r.ThroughSoftDelete = c
+	}
+	spec, ok := keys["through_scope"]
+	if !ok {
+		return nil
+	}
+	for _, item := range strings.Split(spec, "+") {
+		name, col, ok := strings.Cut(item, ":")
+		if !ok || !scopeName(name) || checkTagName(col) != nil {
+			return fmt.Errorf("through_scope needs NAME:COLUMN (through_scope:tenant:tenant_id), got %q", item)
+		}
+		for _, s := range r.ThroughScopes {
+			if s.Name == name {
+				return fmt.Errorf("through_scope names scope %q twice", name)
+			}
+		}
+		r.ThroughScopes = append(r.ThroughScopes, LinkScope{Name: name, Column: col})
+	}
+	return nil
 }
 
 // FieldPtr returns a reflect.Value addressing the relation field of the owner at base.
@@ -108,6 +146,9 @@ func resolveRelation(m *Model, p pendingRel, building map[reflect.Type]*Model) e
 		r.Through = keys["through"]
 		r.ThroughOwner = splitKey(keys["through_owner"], SnakeCase(m.Type.Name())+"_id")
 		r.ThroughTarget = splitKey(keys["through_target"], SnakeCase(target.Type.Name())+"_id")
+		if err := linkScopes(r, keys); err != nil {
+			return bad("%v", err)
+		}
 		if len(r.ThroughOwner) != len(ownerNames) || len(r.ThroughTarget) != len(targetNames) {
 			return bad("join-table columns (%s / %s) do not match the key columns (%s / %s)",
 				strings.Join(r.ThroughOwner, "+"), strings.Join(r.ThroughTarget, "+"),

@@ -33,6 +33,7 @@ var relKinds = map[string]RelKind{
 
 var relKeys = map[string]bool{
 	"fk": true, "ref": true, "through": true, "through_owner": true, "through_target": true, "target_ref": true,
+	"through_softdelete": true, "through_scope": true,
 }
 
 func parseTag(m *Model, f reflect.StructField) (tagOptions, error) {
@@ -91,7 +92,7 @@ func parseTag(m *Model, f reflect.StructField) (tagOptions, error) {
 			}
 			o.keys[key] = val
 		default:
-			return o, bad("unknown option %q (options: pk, default, default:, readonly, softdelete, scope:, index, index:, unique, unique:, type:, belongs-to, has-one, has-many, many-to-many, noindex, fk:, ref:, through:, through_owner:, through_target:, target_ref:)", item)
+			return o, bad("unknown option %q (options: pk, default, default:, readonly, softdelete, scope:, index, index:, unique, unique:, type:, belongs-to, has-one, has-many, many-to-many, noindex, fk:, ref:, through:, through_owner:, through_target:, target_ref:, through_softdelete:, through_scope:)", item)
 		}
 	}
 	if o.kind == 0 && (len(o.keys) > 0 || o.noIndex) {
@@ -101,7 +102,7 @@ func parseTag(m *Model, f reflect.StructField) (tagOptions, error) {
 		return o, bad("column options on a relation field")
 	}
 	if o.kind != ManyToMany {
-		for _, k := range []string{"through", "through_owner", "through_target", "target_ref"} {
+		for _, k := range []string{"through", "through_owner", "through_target", "target_ref", "through_softdelete", "through_scope"} {
 			if _, ok := o.keys[k]; ok {
 				return o, bad("option %s is only for many-to-many", k)
 			}

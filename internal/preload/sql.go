@@ -110,6 +110,11 @@ func (r *renderer) conds() error {
 		if err := sqlw.WriteScope(r.w, r.n.rel.Target, r.qt, " AND "); err != nil {
 			return err
 		}
+		if r.n.rel.Kind == model.ManyToMany { // nor through a deleted link row
+			if err := sqlw.WriteLinkScope(r.w, r.n.rel, sqlw.QuoteIdent(r.n.rel.Through), " AND "); err != nil {
+				return err
+			}
+		}
 	}
 	return r.w.AndConds(r.n.spec.Where, sqlw.Table{M: r.n.rel.Target})
 }

@@ -53,6 +53,11 @@ func (h has) write(w *Writer, r Resolver) (bool, error) {
 	if err := WriteScope(w, rel.Target, alias, " AND "); err != nil {
 		return false, fmt.Errorf("Has(%q): %w", h.rel, err)
 	}
+	if rel.Kind == model.ManyToMany {
+		if err := WriteLinkScope(w, rel, QuoteIdent(rel.Through), " AND "); err != nil {
+			return false, fmt.Errorf("Has(%q): %w", h.rel, err)
+		}
+	}
 	inner := make([]Cond, len(h.conds))
 	for i, c := range h.conds {
 		var err error

@@ -47,13 +47,13 @@ func (s ScopeValues) Value(name string) (any, bool) {
 // a context that carries no value for the scope: batchorm refuses it before sending
 // anything, so a missing tenant never means "every tenant".
 type ScopeError struct {
-	Model  string // the model's Go type
+	Model  string // the model's Go type (or a join table's name)
 	Scope  string // the scope's name
 	Column string // the column it restricts
 }
 
 func (e *ScopeError) Error() string {
-	return fmt.Sprintf("model %s is scoped by %q (column %s) and the context carries no %q value: set one with orm.WithScope(ctx, %q, value), or lift the scope with Unscoped",
+	return fmt.Sprintf("%s is scoped by %q (column %s) and the context carries no %q value: set one with orm.WithScope(ctx, %q, value), or lift the scope with Unscoped",
 		e.Model, e.Scope, e.Column, e.Scope, e.Scope)
 }
 
@@ -102,18 +102,55 @@ func writeScope(w *Writer, m *model.Model, qualifier string, soft, values bool) 
 		}
 		and = true
 		w.SQL(qualifier + "." + s.Col.Quoted + " = ")
-		if w.slots != nil {
-			p := w.Param()
-			*w.slots = append(*w.slots, ScopeSlot{Param: p, Name: s.Name, Model: m.Name, Column: s.Col.Name})
-			w.Ref(p)
-			continue
+		if err := w.bindScope(s.Name, m.Name, s.Col.Name); err != nil {
+			return err
 		}
-		v, ok := w.scopes.Value(s.Name)
-		if !ok {
-			return &ScopeError{Model: m.Name, Scope: s.Name, Column: s.Col.Name}
-		}
-		w.Arg(v)
 	}
+	return nil
+}
+
+// WriteLinkScope writes, after lead, the conditions a many-to-many relation's join
+// table declares on its rows (`through_softdelete:`, `through_scope:`), qualified by
+// link (the join table's quoted name or alias), as [WriteScope] does for a model: a
+// link row soft-deleted, or of another tenant, links nothing. Nothing when rel
+// declares none.
+func WriteLinkScope(w *Writer, rel *model.Relation, link, lead string) error {
+	if rel.ThroughSoftDelete == "" && len(rel.ThroughScopes) == 0 {
+		return nil
+	}
+	w.SQL(lead)
+	and := false
+	if rel.ThroughSoftDelete != "" {
+		w.SQL(link + "." + QuoteIdent(rel.ThroughSoftDelete) + " IS NULL")
+		and = true
+	}
+	for _, s := range rel.ThroughScopes {
+		if and {
+			w.SQL(" AND ")
+		}
+		and = true
+		w.SQL(link + "." + QuoteIdent(s.Column) + " = ")
+		if err := w.bindScope(s.Name, rel.Through, s.Column); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bindScope writes the value of scope name (for the error: it restricts column of
+// what), or declares its parameter when w defers scopes.
+func (w *Writer) bindScope(name, what, column string) error {
+	if w.slots != nil {
+		p := w.Param()
+		*w.slots = append(*w.slots, ScopeSlot{Param: p, Name: name, Model: what, Column: column})
+		w.Ref(p)
+		return nil
+	}
+	v, ok := w.scopes.Value(name)
+	if !ok {
+		return &ScopeError{Model: what, Scope: name, Column: column}
+	}
+	w.Arg(v)
 	return nil
 }
 

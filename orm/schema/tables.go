@@ -185,7 +185,34 @@ func linkTable(r *model.Relation) (*table, error) {
 		t.cols = append(t.cols, col)
 	}
 	t.pk = slices.Concat(r.ThroughOwner, r.ThroughTarget)
+	if err := linkScopeColumns(t, r); err != nil {
+		return nil, err
+	}
 	return t, nil
+}
+
+// linkScopeColumns adds the join table's scope columns (`through_softdelete:`,
+// `through_scope:`): a nullable timestamptz for soft delete, and for each value scope
+// a NOT NULL column of the type the owner's (else the target's) column of that scope
+// has, bigint when neither model declares the scope.
+func linkScopeColumns(t *table, r *model.Relation) error {
+	if c := r.ThroughSoftDelete; c != "" {
+		t.cols = append(t.cols, column{name: c, typ: "timestamptz"})
+	}
+	for _, s := range r.ThroughScopes {
+		typ := "bigint"
+		for _, m := range []*model.Model{r.Owner, r.Target} {
+			if i := slices.IndexFunc(m.Scopes, func(x model.ScopeColumn) bool { return x.Name == s.Name }); i >= 0 {
+				var err error
+				if typ, err = columnType(m, m.Scopes[i].Col); err != nil {
+					return err
+				}
+				break
+			}
+		}
+		t.cols = append(t.cols, column{name: s.Column, typ: typ, notNull: true})
+	}
+	return nil
 }
 
 func keyColumn(m *model.Model, c *model.Column, name string) (column, error) {
