@@ -6,6 +6,7 @@ import (
 	"log"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/batchorm/batchorm/loader/dataload"
 	"github.com/batchorm/batchorm/orm"
@@ -61,7 +62,9 @@ func example() error {
 	}
 
 	ctx, queries := orm.WithQueryLog(ctx)
-	ctx, err = dataload.NewRequest(ctx, db)
+	// The wait lets all ten goroutines ask before the statements leave; the default
+	// (a millisecond) suits resolvers already running, not goroutines still starting.
+	ctx, err = dataload.NewRequest(ctx, db, dataload.WithWait(50*time.Millisecond))
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func TestRequest_twoModels_oneRoundTrip(t *testing.T) {
 	comments := mustRelation[Post, Comment](t, "Comments")
 	errs := make([]error, 200)
 	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 2, RoundTrips: 1}, func(ctx context.Context) {
-		rctx := mustRequest(t, ctx, db, dataload.WithWait(20*time.Millisecond))
+		rctx := mustRequest(t, ctx, db, dataload.WithWait(50*time.Millisecond))
 		runAll(200, func(i int) {
 			if i%2 == 0 {
 				_, errs[i] = authors.Load(rctx, int64(i+1))
@@ -60,7 +60,7 @@ func TestRequest_concurrentRequests_neverShare(t *testing.T) {
 		r := reqs[i]
 		lctx, log := orm.WithQueryLog(ctx)
 		r.log = log
-		rctx := mustRequest(t, lctx, r.rec, dataload.WithWait(20*time.Millisecond), dataload.WithMaxBatch(64))
+		rctx := mustRequest(t, lctx, r.rec, dataload.WithWait(50*time.Millisecond), dataload.WithMaxBatch(64))
 		runAll(len(r.keys), func(j int) {
 			if _, err := authors.Load(rctx, r.keys[j]); err != nil && !errors.Is(err, dataload.ErrNotFound) {
 				t.Error(err)
@@ -95,7 +95,7 @@ func TestRequest_failingStatement(t *testing.T) {
 	var got, other *Author
 	// The query log counts a batch that failed to prepare as one round trip per statement.
 	ormtest.AssertStatements(t, ctx, 4, func(ctx context.Context) {
-		rctx := mustRequest(t, ctx, db, dataload.WithWait(20*time.Millisecond))
+		rctx := mustRequest(t, ctx, db, dataload.WithWait(50*time.Millisecond))
 		runAll(2, func(i int) {
 			if i == 0 {
 				_, errMissing = missing.Load(rctx, 1)
@@ -145,7 +145,7 @@ func TestRequest_cancel(t *testing.T) {
 	unlock()
 
 	unlock = lockAuthors(t, ctx, db)
-	rctx = mustRequest(t, ctx, db, dataload.WithWait(20*time.Millisecond))
+	rctx = mustRequest(t, ctx, db, dataload.WithWait(50*time.Millisecond))
 	callerCtx, cancelCaller := context.WithCancel(rctx)
 	results := make(chan error, 2)
 	var kept *Author
