@@ -206,20 +206,66 @@ func (g *Guard) hashArgs(args []any) uint64 {
 }
 
 // callSite returns the first frame of the calling goroutine that is not inside
-// batchorm, pgx or the runtime: where the user's code sent the statement.
+// batchorm, pgx or the runtime: where the user's code sent the statement. What each
+// program counter resolves to is cached (pcSites), so a statement costs the stack
+// walk and a map lookup per frame, not a symbol lookup. The walk, most of the cost,
+// reads 16 frames, where the user's frame almost always is (below it: the tracer,
+// pgx, a few of batchorm's), and reads 64 from the top only when it is not there.
 func callSite() runtime.Frame {
-	var pcs [32]uintptr
-	n := runtime.Callers(3, pcs[:])
-	frames := runtime.CallersFrames(pcs[:n])
+	const skip = 3 // runtime.Callers, callSite, Guard.observe
+	var pcs [16]uintptr
+	n := runtime.Callers(skip, pcs[:])
+	if f, ok := userFrame(pcs[:n]); ok {
+		return f
+	}
+	if n == len(pcs) {
+		var more [64]uintptr
+		if f, ok := userFrame(more[:runtime.Callers(skip, more[:])]); ok {
+			return f
+		}
+	}
+	return runtime.Frame{File: "unknown", Function: "unknown"}
+}
+
+// userFrame returns the first frame of pcs outside the libraries.
+func userFrame(pcs []uintptr) (runtime.Frame, bool) {
+	for _, pc := range pcs {
+		if s := pcSiteOf(pc); s.user {
+			return s.frame, true
+		}
+	}
+	return runtime.Frame{}, false
+}
+
+// pcSite is what one program counter of a stack resolves to: the first frame, among
+// those inlined at it, outside the libraries (user), if any.
+type pcSite struct {
+	frame runtime.Frame
+	user  bool
+}
+
+// pcSites caches pcSite per program counter; code addresses are finite, so it is
+// bounded by the program's size.
+var pcSites sync.Map // uintptr → *pcSite
+
+func pcSiteOf(pc uintptr) *pcSite {
+	if v, ok := pcSites.Load(pc); ok {
+		return v.(*pcSite)
+	}
+	s := &pcSite{}
+	frames := runtime.CallersFrames([]uintptr{pc})
 	for {
 		f, more := frames.Next()
 		if !libraryFunc(f.Function) {
-			return f
+			s.frame, s.user = f, true
+			break
 		}
 		if !more {
-			return runtime.Frame{File: "unknown", Function: "unknown"}
+			break
 		}
 	}
+	pcSites.Store(pc, s)
+	return s
 }
 
 // libraryFunc reports whether the function named fn belongs to batchorm (but not to
