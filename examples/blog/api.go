@@ -56,7 +56,7 @@ func (Post) Indexes() []schema.Index {
 		{Columns: []string{"tenant_id", "author_id", "created_at", "id"}},
 		{Columns: []string{"tenant_id", "created_at", "id"}},
 		{Columns: []string{"tenant_id", "title", "id"}},
-		{Columns: []string{"tenant_id", "-score", "-id"}},
+		{Columns: []string{"tenant_id", "-score NULLS LAST", "-id"}}, // ?sort=-score: best first, unscored last
 	}
 }
 

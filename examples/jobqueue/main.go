@@ -21,27 +21,22 @@ import (
 	"github.com/batchorm/batchorm/bulk"
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
+	"github.com/batchorm/batchorm/orm/schema"
 )
-
-const schema = `
-CREATE TABLE jobs (
-	id        bigserial PRIMARY KEY,
-	payload   text NOT NULL,
-	status    text NOT NULL DEFAULT 'ready',
-	worker    integer,
-	done_at   timestamptz
-);
--- The claim reads ready jobs in id order: this index serves it (and stays small if
--- made partial: WHERE status = 'ready').
-CREATE INDEX jobs_ready ON jobs (id) WHERE status = 'ready';`
 
 // Job is one unit of work.
 type Job struct {
 	ID      int64      `db:"id"`
 	Payload string     `db:"payload"`
-	Status  string     `db:"status" orm:"default"`
+	Status  string     `db:"status" orm:"default:'ready'"` // zero: the DEFAULT
 	Worker  *int       `db:"worker"`
 	DoneAt  *time.Time `db:"done_at"`
+}
+
+// Indexes serves the claim, which reads ready jobs in id order; partial, the index
+// holds only the jobs still waiting, so it stays small as the queue drains.
+func (Job) Indexes() []schema.Index {
+	return []schema.Index{{Name: "jobs_ready", Columns: []string{"id"}, Where: "status = 'ready'"}}
 }
 
 const (
@@ -60,7 +55,11 @@ func main() {
 func run(ctx context.Context) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(schema), ormtest.MaxConns(workers))
+	ddl, err := schema.DDL(Job{}) // the table and its index, from the model
+	if err != nil {
+		return err
+	}
+	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(ddl), ormtest.MaxConns(workers))
 	if err != nil {
 		return err
 	}

@@ -29,19 +29,13 @@ import (
 
 	"github.com/batchorm/batchorm/orm"
 	"github.com/batchorm/batchorm/orm/ormtest"
+	"github.com/batchorm/batchorm/orm/schema"
 	"github.com/batchorm/batchorm/paginate"
 )
 
 // Article ids follow published_at (three articles per 20 minutes), and one in five
 // has no score yet.
-const schema = `
-CREATE TABLE articles (
-	id           bigserial PRIMARY KEY,
-	title        text NOT NULL,
-	published_at timestamptz NOT NULL,
-	score        integer,
-	author_id    bigint NOT NULL
-);
+const seed = `
 INSERT INTO articles (title, published_at, score, author_id)
 SELECT (ARRAY['Why', 'How', 'When', 'Where', 'What'])[1 + g % 5] || ' ' ||
        (ARRAY['indexes', 'cursors', 'vacuum', 'replicas', 'locks', 'joins', 'plans'])[1 + g * 3 % 7] || ' ' ||
@@ -50,8 +44,6 @@ SELECT (ARRAY['Why', 'How', 'When', 'Where', 'What'])[1 + g % 5] || ' ' ||
        CASE WHEN g % 5 <> 0 THEN g * 7919 % 1000 END,
        1 + g % 400
 FROM generate_series(1, 100000) g;
-CREATE INDEX ON articles (published_at, id);                        -- newest first, both ways
-CREATE INDEX ON articles (score DESC NULLS LAST, id DESC);           -- best first, unscored last
 ANALYZE articles;
 `
 
@@ -62,6 +54,15 @@ type Article struct {
 	PublishedAt time.Time `db:"published_at" json:"published_at"`
 	Score       *int32    `db:"score" json:"score"` // a pointer: the column is nullable
 	AuthorID    int64     `db:"author_id" json:"author_id"`
+}
+
+// Indexes serves the sorts: newest first (both ways), and best first with the
+// unscored last ("score NULLS LAST" in the allowlist below).
+func (Article) Indexes() []schema.Index {
+	return []schema.Index{
+		{Name: "articles_published", Columns: []string{"published_at", "id"}},
+		{Name: "articles_best", Columns: []string{"-score NULLS LAST", "-id"}},
+	}
 }
 
 const maxLimit = 100
@@ -165,7 +166,11 @@ func main() {
 func run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(schema))
+	ddl, err := schema.DDL(Article{}) // the table and its indexes, from the model
+	if err != nil {
+		return err
+	}
+	db, done, err := ormtest.Throwaway(ctx, ormtest.Schema(ddl), ormtest.Schema(seed))
 	if err != nil {
 		return err
 	}

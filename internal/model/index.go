@@ -18,8 +18,9 @@ import (
 type Index struct {
 	// Name is the index name; empty: <table>_<columns>_idx (or _key when Unique).
 	Name string
-	// Columns are the key columns in order, by column or Go field name; a leading "-"
-	// makes that column descending ("-created_at").
+	// Columns are the key columns in order, by column or Go field name, each written
+	// as a sort key: a leading "-" (or DESC) makes it descending ("-created_at"), and
+	// NULLS FIRST or NULLS LAST places NULLs against the default ("-score NULLS LAST").
 	Columns []string
 	// Unique makes it a unique index.
 	Unique bool
@@ -44,8 +45,9 @@ type IndexDef struct {
 
 // IndexColumn is one key column of an index.
 type IndexColumn struct {
-	Column *Column
-	Desc   bool // descending
+	Column     *Column
+	Desc       bool // descending
+	NullsFirst bool // NULLs sort first (PostgreSQL's default: when descending)
 }
 
 // maxIdent is PostgreSQL's identifier length (NAMEDATALEN-1); longer names are cut
@@ -202,7 +204,7 @@ func groupIndex(m *Model, name string, its []indexTag) (*IndexDef, error) {
 	}
 	def := &IndexDef{Name: name, Unique: first.unique, Source: "tag"}
 	for _, it := range its {
-		def.Columns = append(def.Columns, IndexColumn{Column: it.col, Desc: it.desc})
+		def.Columns = append(def.Columns, IndexColumn{Column: it.col, Desc: it.desc, NullsFirst: it.desc})
 	}
 	return def, nil
 }
@@ -228,12 +230,15 @@ func addDeclared(m *Model, ix Index) error {
 	def := &IndexDef{Name: ix.Name, Unique: ix.Unique, Where: strings.TrimSpace(ix.Where), Source: "Indexes()"}
 	names := make([]string, 0, len(ix.Columns))
 	for _, spec := range ix.Columns {
-		desc := strings.HasPrefix(spec, "-")
-		c, err := m.Column(strings.TrimPrefix(spec, "-"))
+		k, err := ParseOrderKey(spec)
+		if err != nil {
+			return bad("column %q: %v", spec, err)
+		}
+		c, err := m.Column(k.Name)
 		if err != nil {
 			return bad("%v", err)
 		}
-		def.Columns = append(def.Columns, IndexColumn{Column: c, Desc: desc})
+		def.Columns = append(def.Columns, IndexColumn{Column: c, Desc: k.Desc, NullsFirst: k.NullsFirst()})
 		names = append(names, c.Name)
 	}
 	for _, n := range ix.Include {

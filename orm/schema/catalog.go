@@ -36,6 +36,7 @@ type liveIndex struct {
 	Name    string   `json:"name"`
 	Cols    []string `json:"cols"`
 	Desc    []bool   `json:"desc"`
+	Nulls   []bool   `json:"nulls"` // NULLS FIRST
 	Include []string `json:"include"`
 	Unique  bool     `json:"unique"`
 	Primary bool     `json:"primary"`
@@ -65,6 +66,7 @@ var catalogSQL = func() string {
        (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum = x.indkey[k - 1])
        ELSE pg_get_indexdef(x.indexrelid, k, true) END ORDER BY k) FROM generate_series(1, x.indnkeyatts) k),
    'desc', (SELECT json_agg(x.indoption[k - 1] & 1 = 1 ORDER BY k) FROM generate_series(1, x.indnkeyatts) k),
+   'nulls', (SELECT json_agg(x.indoption[k - 1] & 2 = 2 ORDER BY k) FROM generate_series(1, x.indnkeyatts) k),
    'include', (SELECT json_agg(a.attname ORDER BY k) FROM generate_series(x.indnkeyatts + 1, x.indnatts) k
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = x.indkey[k - 1]))
    ORDER BY i.relname)

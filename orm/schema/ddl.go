@@ -193,9 +193,7 @@ func writeIndex(b *strings.Builder, tbl string, ix index, concurrently bool) {
 			b.WriteString(", ")
 		}
 		b.WriteString(model.QuoteIdent(c))
-		if ix.desc[i] {
-			b.WriteString(" DESC")
-		}
+		b.WriteString(model.OrderSuffix(ix.desc[i], ix.nulls[i]))
 	}
 	b.WriteString(")")
 	if len(ix.include) > 0 {

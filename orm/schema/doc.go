@@ -29,7 +29,9 @@
 //		}
 //	}
 //
-// Columns are checked against the model when it is first analysed: a bad
+// A column is written as a sort key: "-created_at" is descending, and "-score NULLS
+// LAST" puts NULLs where PostgreSQL would not by default. Columns are checked
+// against the model when it is first analysed: a bad
 // declaration is an error matching orm.ErrInvalidModel that names the type, the field
 // and the tag. Where is SQL written by the developer, never user input.
 //

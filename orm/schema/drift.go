@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/batchorm/batchorm/internal/model"
 )
 
 // ErrDrift is matched by errors.Is for the error of [Report.Err]: the live schema
@@ -240,8 +242,8 @@ func (r *Report) indexes(t *table, lt *liveTable) {
 	}
 }
 
-// shape renders an index as "UNIQUE (a, b DESC) INCLUDE (c) WHERE p".
-func shapeOf(cols []string, desc []bool, unique bool, include []string, where string) string {
+// shape renders an index as "UNIQUE (a, b DESC, c NULLS FIRST) INCLUDE (d) WHERE p".
+func shapeOf(cols []string, desc, nulls []bool, unique bool, include []string, where string) string {
 	var b strings.Builder
 	if unique {
 		b.WriteString("UNIQUE ")
@@ -252,9 +254,8 @@ func shapeOf(cols []string, desc []bool, unique bool, include []string, where st
 			b.WriteString(", ")
 		}
 		b.WriteString(c)
-		if i < len(desc) && desc[i] {
-			b.WriteString(" DESC")
-		}
+		d := i < len(desc) && desc[i]
+		b.WriteString(model.OrderSuffix(d, i < len(nulls) && nulls[i]))
 	}
 	b.WriteString(")")
 	if len(include) > 0 {
@@ -266,9 +267,11 @@ func shapeOf(cols []string, desc []bool, unique bool, include []string, where st
 	return b.String()
 }
 
-func (ix index) shape() string { return shapeOf(ix.cols, ix.desc, ix.unique, ix.include, ix.where) }
+func (ix index) shape() string {
+	return shapeOf(ix.cols, ix.desc, ix.nulls, ix.unique, ix.include, ix.where)
+}
 
-func (l liveIndex) shape() string { return shapeOf(l.Cols, l.Desc, l.Unique, l.Include, l.Where) }
+func (l liveIndex) shape() string { return shapeOf(l.Cols, l.Desc, l.Nulls, l.Unique, l.Include, l.Where) }
 
 func (l liveIndex) ledBy(cols []string) bool {
 	return l.Where == "" && len(cols) <= len(l.Cols) && slices.Equal(l.Cols[:len(cols)], cols)

@@ -41,6 +41,7 @@ type index struct {
 	name    string
 	cols    []string
 	desc    []bool
+	nulls   []bool // NULLS FIRST
 	unique  bool
 	where   string
 	include []string
@@ -50,7 +51,7 @@ type index struct {
 // constraint reports whether the index is written as a UNIQUE table constraint: a
 // unique index over plain ascending columns for every row.
 func (ix index) constraint() bool {
-	return ix.unique && ix.where == "" && !slices.Contains(ix.desc, true)
+	return ix.unique && ix.where == "" && !slices.Contains(ix.desc, true) && !slices.Contains(ix.nulls, true)
 }
 
 // ledBy reports whether cols lead the index and it serves every row.
@@ -141,6 +142,7 @@ func modelTable(m *model.Model) (*table, error) {
 		for _, c := range d.Columns {
 			ix.cols = append(ix.cols, c.Column.Name)
 			ix.desc = append(ix.desc, c.Desc)
+			ix.nulls = append(ix.nulls, c.NullsFirst)
 		}
 		ix.include = names(d.Include)
 		t.indexes = append(t.indexes, ix)
@@ -317,7 +319,7 @@ func (t *table) addFKIndexes() {
 			continue
 		}
 		t.indexes = append(t.indexes, index{name: model.AutoIndexName(t.name, cols, false), cols: cols,
-			desc: make([]bool, len(cols)), fk: true})
+			desc: make([]bool, len(cols)), nulls: make([]bool, len(cols)), fk: true})
 	}
 }
 
