@@ -271,7 +271,9 @@ func (ix index) shape() string {
 	return shapeOf(ix.cols, ix.desc, ix.nulls, ix.unique, ix.include, ix.where)
 }
 
-func (l liveIndex) shape() string { return shapeOf(l.Cols, l.Desc, l.Nulls, l.Unique, l.Include, l.Where) }
+func (l liveIndex) shape() string {
+	return shapeOf(l.Cols, l.Desc, l.Nulls, l.Unique, l.Include, l.Where)
+}
 
 func (l liveIndex) ledBy(cols []string) bool {
 	return l.Where == "" && len(cols) <= len(l.Cols) && slices.Equal(l.Cols[:len(cols)], cols)
