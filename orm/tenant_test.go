@@ -332,6 +332,13 @@ func TestTenant_writes(t *testing.T) {
 	if log.Statements() != 0 {
 		t.Errorf("refused writes sent %d statements", log.Statements())
 	}
+	type textTenant struct {
+		ID     int64  `db:"id"`
+		Tenant string `db:"tenant" orm:"scope:tenant"`
+	}
+	if err := orm.Insert(ctx, db, &textTenant{ID: 1}); err == nil || !strings.Contains(err.Error(), "cannot hold") {
+		t.Errorf("an int64 tenant written into a string column: %v, want refused (not converted to a rune)", err)
+	}
 	var n int
 	must(t, db.QueryRow(ctx, "SELECT count(*) FROM t_posts WHERE tenant_id = 2").Scan(&n))
 	if n != 1 {

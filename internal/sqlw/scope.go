@@ -253,7 +253,9 @@ func ScopeRows(m *model.Model, bases []unsafe.Pointer, v ScopeValues) error {
 			return &ScopeError{Model: m.Name, Scope: s.Name, Column: s.Col.Name}
 		}
 		xv := reflect.ValueOf(x)
-		if !xv.Type().ConvertibleTo(s.Col.Type) {
+		// ConvertibleTo also lets an integer become a string (of one rune): refuse it.
+		toText := s.Col.Type.Kind() == reflect.String && xv.Kind() != reflect.String
+		if toText || !xv.Type().ConvertibleTo(s.Col.Type) {
 			return fmt.Errorf("scope %q: the context's value is a %s, which field %s (%s) cannot hold",
 				s.Name, xv.Type(), s.Col.Field, s.Col.Type)
 		}
