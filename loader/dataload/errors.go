@@ -47,6 +47,7 @@ type KeyError struct {
 	Reason string
 }
 
+// Error names the loader's model, field and what is wrong with the key.
 func (e *KeyError) Error() string {
 	return fmt.Sprintf("dataload: %s key %s: %s", e.Model, e.Field, e.Reason)
 }
