@@ -34,6 +34,8 @@ var reads = []struct {
 	{"Paginate_withPreload", readPaginate_withPreload},
 	{"PaginateOffset_withCount", readPaginateOffset_withCount},
 	{"Batches_walkEveryRow", readBatches_walkEveryRow},
+	{"Scope_valueFromContext", readScope_valueFromContext},
+	{"Dataload_twoLoadersOneRoundTrip", readDataload_twoLoadersOneRoundTrip},
 }
 
 func TestRead(t *testing.T) {
