@@ -10,9 +10,14 @@ import (
 )
 
 // tableInfo is what the catalog says about one table: its indexes' key columns in
-// order ("" for an expression key) and its number of columns.
+// order ("" for an expression key), which of them may stand in for the index a plan
+// did not use, and its number of columns.
 type tableInfo struct {
 	indexes map[string][]string
+	// whole holds the valid b-tree indexes without a predicate. A partial index
+	// serves a statement only when the statement implies its predicate, which only
+	// the planner can tell: it counts when a plan uses it, never as a stand-in.
+	whole   map[string]bool
 	columns int
 }
 
@@ -20,7 +25,7 @@ type tableInfo struct {
 // the set cols (in any order), or "".
 func (ti *tableInfo) leadingIndex(cols []string) string {
 	for name, keys := range ti.indexes {
-		if len(keys) < len(cols) {
+		if !ti.whole[name] || len(keys) < len(cols) {
 			continue
 		}
 		want := map[string]bool{}
@@ -42,8 +47,9 @@ const indexKeysSQL = querylog.CatalogMarker + `SELECT i.relname,
 	array(SELECT coalesce(a.attname, '') FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(n, o)
 		LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n
 		WHERE k.o <= ix.indnkeyatts ORDER BY k.o),
-	(SELECT count(*) FROM pg_attribute c WHERE c.attrelid = ix.indrelid AND c.attnum > 0 AND NOT c.attisdropped)
-FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid
+	(SELECT count(*) FROM pg_attribute c WHERE c.attrelid = ix.indrelid AND c.attnum > 0 AND NOT c.attisdropped),
+	ix.indisvalid AND ix.indpred IS NULL AND am.amname = 'btree'
+FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_am am ON am.oid = i.relam
 WHERE ix.indrelid = to_regclass($1)`
 
 const columnsSQL = querylog.CatalogMarker + `SELECT count(*) FROM pg_attribute
@@ -60,7 +66,7 @@ func (c *catalog) table(ctx context.Context, name string) (*tableInfo, error) {
 	if ti, ok := c.tables[name]; ok {
 		return ti, nil
 	}
-	ti := &tableInfo{indexes: map[string][]string{}}
+	ti := &tableInfo{indexes: map[string][]string{}, whole: map[string]bool{}}
 	rows, err := c.db.Query(ctx, indexKeysSQL, name)
 	if err != nil {
 		return nil, fmt.Errorf("indexes of %s: %w", name, err)
@@ -68,10 +74,11 @@ func (c *catalog) table(ctx context.Context, name string) (*tableInfo, error) {
 	err = scan.Each(rows, func() error {
 		var idx string
 		var keys []string
-		if err := rows.Scan(&idx, &keys, &ti.columns); err != nil {
+		var whole bool
+		if err := rows.Scan(&idx, &keys, &ti.columns, &whole); err != nil {
 			return err
 		}
-		ti.indexes[idx] = keys
+		ti.indexes[idx], ti.whole[idx] = keys, whole
 		return nil
 	})
 	if err != nil {

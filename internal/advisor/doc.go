@@ -13,7 +13,10 @@
 // Heap Scan) serves the index's key columns from the first on, up to the first key it
 // does not match. A wanted column left over is a [Finding], unless another index of
 // the table (from pg_index and pg_attribute) is led by all the wanted columns: on a
-// small table the planner may rightly walk a different one. A Seq Scan left is a
+// small table the planner may rightly walk a different one. Only a valid b-tree
+// index without a predicate stands in so: a partial index counts only when the plan
+// uses it (the planner alone proves the statement implies its predicate), and an
+// expression key is never taken for a column. A Seq Scan left is a
 // finding too. Hash and merge join keys of a table that no parameter filters need an
 // index led by them. Expressions, ORs and inequalities are not judged.
 //
@@ -29,6 +32,11 @@
 // type names checked against patterns; a conjunct that does not fit stays out.
 //
 // # Prove
+//
+// The statement's text is sent through the extended protocol, which refuses a text
+// of several statements (a COMMIT among them would end the transaction that must be
+// rolled back), and the statement prepared for the generic plan is deallocated on its
+// connection also when the EXPLAIN fails (that EXPLAIN runs under a savepoint).
 //
 // Inside a transaction that is rolled back: EXPLAIN (ANALYZE, BUFFERS) of the
 // statement, CREATE INDEX (not CONCURRENTLY, which cannot run in a transaction; it

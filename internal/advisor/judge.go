@@ -102,7 +102,10 @@ func judgeScan(ctx context.Context, cat *catalog, n *node) (*Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, keys := range ti.indexes {
+	for name, keys := range ti.indexes {
+		if !ti.whole[name] { // a partial index may not hold the rows asked for
+			continue
+		}
 		all := map[string]bool{}
 		serveLeading(keys, f.wanted, n.Alias, all)
 		if len(all) == len(f.wanted) {

@@ -106,9 +106,12 @@ func explain(ctx context.Context, tx pgx.Tx, st Statement, options string, setti
 // (a plan made for the arguments shows them as constants). The statement is prepared
 // under a name of its own, run through EXPLAIN EXECUTE with plan_cache_mode =
 // force_generic_plan with NULL for each argument (only their number matters), and
-// deallocated (PREPARE is not undone by a rollback; a
-// statement whose EXPLAIN fails stays prepared on its connection).
-func explainGeneric(ctx context.Context, tx pgx.Tx, st Statement, settings []string) (*plan, error) {
+// deallocated whatever happens: PREPARE is not undone by a rollback, so the EXPLAIN
+// runs under a savepoint, rolled back when it fails (planning can fail where PREPARE
+// did not: a constant 1/0, a wrong number of arguments), and the DEALLOCATE that
+// follows on the same connection is not refused by an aborted transaction. When the
+// context is cancelled pgx closes the connection, and the statement with it.
+func explainGeneric(ctx context.Context, tx pgx.Tx, st Statement, settings []string) (p *plan, err error) {
 	if err := set(ctx, tx, append([]string{"plan_cache_mode = force_generic_plan"}, settings...)); err != nil {
 		return nil, err
 	}
@@ -118,9 +121,14 @@ func explainGeneric(ctx context.Context, tx pgx.Tx, st Statement, settings []str
 	w.SQL(name)
 	w.SQL(" AS ")
 	w.SQL(st.SQL)
-	if _, err := tx.Exec(ctx, w.String()); err != nil {
+	if err := execOne(ctx, tx, w.String()); err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
+	defer func() {
+		if _, derr := tx.Exec(ctx, "DEALLOCATE "+name); derr != nil && err == nil {
+			p, err = nil, fmt.Errorf("deallocate: %w", derr)
+		}
+	}()
 	w = sqlw.NewWriter(64)
 	w.SQL("EXPLAIN (VERBOSE, FORMAT JSON) EXECUTE ")
 	w.SQL(name)
@@ -129,14 +137,11 @@ func explainGeneric(ctx context.Context, tx pgx.Tx, st Statement, settings []str
 		w.List(len(st.Args), func(int) { w.SQL("NULL") }) // a generic plan does not look at them
 		w.SQL(")")
 	}
-	p, err := planOf(ctx, tx, w.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := tx.Exec(ctx, "DEALLOCATE "+name); err != nil {
-		return nil, fmt.Errorf("deallocate: %w", err)
-	}
-	return p, nil
+	err = pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) (err error) {
+		p, err = planOf(ctx, sp, w.String(), nil)
+		return err
+	})
+	return p, err
 }
 
 // prepared numbers the statements explainGeneric prepares.
@@ -151,9 +156,24 @@ func set(ctx context.Context, tx pgx.Tx, settings []string) error {
 	return nil
 }
 
+// execOne runs one statement holding the statement's text through the extended
+// protocol, which refuses a text of several statements ("SELECT 1; COMMIT; DROP ..."):
+// pgx sends an Exec without arguments through the simple protocol, which runs them
+// all, and a COMMIT among them would end the transaction that must be rolled back.
+func execOne(ctx context.Context, tx pgx.Tx, sql string) error {
+	rows, err := tx.Query(ctx, sql, pgx.QueryExecModeDescribeExec)
+	if err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
+}
+
+// planOf runs one EXPLAIN through the extended protocol (see [execOne]), whatever
+// the connection's default mode.
 func planOf(ctx context.Context, tx pgx.Tx, sql string, args []any) (*plan, error) {
 	var raw []byte
-	if err := tx.QueryRow(ctx, sql, args...).Scan(&raw); err != nil {
+	if err := tx.QueryRow(ctx, sql, append([]any{pgx.QueryExecModeDescribeExec}, args...)...).Scan(&raw); err != nil {
 		return nil, fmt.Errorf("explain: %w", err)
 	}
 	var plans []plan

@@ -170,8 +170,11 @@ func compare(l operand, op string, r operand) []Pred {
 	return []Pred{p}
 }
 
-// typeName is the shape of a cast's type name that a rendering may carry.
-var typeName = regexp.MustCompile(`^[a-z][a-z0-9_]*( [a-z][a-z0-9_]*)*(\[\])?$`)
+// typeName is the shape of a cast's type name that a rendering may carry: one word,
+// or one of the names of several words format_type prints; then [] for an array. Any
+// run of words would let "'x'::text or true" through, which changes the meaning of
+// the predicate it is joined to by AND.
+var typeName = regexp.MustCompile(`^([a-z_][a-z0-9_]*|(timestamp|time) with(out)? time zone|character varying|bit varying|double precision)(\[\])?$`)
 
 // number is the shape of a numeric constant a rendering may carry.
 var number = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/batchorm/batchorm/internal/sqlw"
 )
@@ -201,7 +202,11 @@ func indexName(table string, keys []key, include []string, where string) string 
 	}
 	name := strings.Join(parts, "_") + "_idx"
 	if len(name) > maxName {
-		name = strings.TrimRight(name[:maxName-9], "_") + "_" + hash(name, 8)
+		cut := maxName - 9
+		for cut > 0 && !utf8.RuneStart(name[cut]) { // never split a character: PostgreSQL refuses a broken one
+			cut--
+		}
+		name = strings.TrimRight(name[:cut], "_") + "_" + hash(name, 8)
 	}
 	return name
 }

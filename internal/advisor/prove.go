@@ -37,7 +37,7 @@ func prove(ctx context.Context, db dbx.Querier, st Statement, alias string, p *P
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, p.ddl(false)); err != nil {
+		if err := execOne(ctx, tx, p.ddl(false)); err != nil {
 			return fmt.Errorf("prove %s: %w", p.Name, err)
 		}
 		after, err := explain(ctx, tx, st, "ANALYZE, BUFFERS", nil)

@@ -1,0 +1,4 @@
+package advisor
+
+// InRollback is inRollback, for the external tests.
+var InRollback = inRollback
