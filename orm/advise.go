@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/batchorm/batchorm/internal/advisor"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // Statement is one statement to judge or advise on: its text and arguments as sent.
@@ -114,6 +115,7 @@ func AdviseIndexes(ctx context.Context, db Querier, statements ...Statement) ([]
 // does, and proposes and proves an index for each statement not served. It is what
 // ormtest.AssertIndexed reports; the same warning about locks applies.
 func (q Select[T]) CheckIndexes(ctx context.Context) ([]IndexReport, error) {
+	q = q.in(ctx)
 	b, db, err := q.ready()
 	if err != nil {
 		return nil, err
@@ -121,6 +123,9 @@ func (q Select[T]) CheckIndexes(ctx context.Context) ([]IndexReport, error) {
 	sts := []StatementPlan{{SQL: b.sql, Args: b.args}}
 	if b.plan != nil {
 		for _, st := range b.plan.Statements() {
+			if err := sqlw.FillScopes(st.SampleArgs, st.Scopes, q.scopes); err != nil {
+				return nil, fmt.Errorf("orm: CheckIndexes: preload %s: %w", st.Path, err)
+			}
 			sts = append(sts, StatementPlan{Path: st.Path, SQL: st.SQL, Args: st.SampleArgs})
 		}
 	}

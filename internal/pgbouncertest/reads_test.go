@@ -36,6 +36,7 @@ var reads = []struct {
 	{"Batches_walkEveryRow", readBatches_walkEveryRow},
 	{"Scope_valueFromContext", readScope_valueFromContext},
 	{"Dataload_twoLoadersOneRoundTrip", readDataload_twoLoadersOneRoundTrip},
+	{"CheckIndexes_throughTransactionPooling", readCheckIndexes_throughTransactionPooling},
 }
 
 func TestRead(t *testing.T) {

@@ -102,3 +102,22 @@ func readDataload_twoLoadersOneRoundTrip(t *testing.T, db *orm.DB) {
 		}
 	}
 }
+
+// The index check through PgBouncer: the generic plan's PREPARE, EXPLAIN and
+// DEALLOCATE and the proof's CREATE INDEX run inside one transaction, so on the one
+// server connection PgBouncer lends it.
+func readCheckIndexes_throughTransactionPooling(t *testing.T, db *orm.DB) {
+	ctx := testCtx(t)
+	reports, err := orm.Query[Book](db).Where(orm.Eq{"author_id": 3}).OrderBy("year").CheckIndexes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != 1 {
+		t.Fatalf("got %d reports, want 1: %+v", len(reports), reports)
+	}
+	for _, f := range reports[0].Findings {
+		if len(f.Columns) > 0 {
+			t.Errorf("books (author_id, year) is indexed, yet: %+v", f)
+		}
+	}
+}
