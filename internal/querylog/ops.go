@@ -38,6 +38,10 @@ type OpEnd struct {
 	Rows int64
 	// Err is the error the call returned, if any.
 	Err error
+	// Panicked reports that the call ended by a panic going through it (from the
+	// user's function given to Tx, an Iter loop's body, a column type's Scan); Rows is
+	// then -1 and Err nil. The panic goes on after the op has ended.
+	Panicked bool
 }
 
 // Observer is told when batchorm's calls start and end. StartOp returns the context
@@ -63,6 +67,17 @@ type Span struct{ end func(OpEnd) }
 func (s Span) End(rows int64, err error) {
 	if s.end != nil {
 		s.end(OpEnd{Rows: rows, Err: err})
+	}
+}
+
+// Live reports whether s reports to an observer: call sites recover (and re-panic)
+// only then, to end s as panicked ([Span.EndPanicked]).
+func (s Span) Live() bool { return s.end != nil }
+
+// EndPanicked reports the end of the op by a panic.
+func (s Span) EndPanicked() {
+	if s.end != nil {
+		s.end(OpEnd{Rows: -1, Panicked: true})
 	}
 }
 
