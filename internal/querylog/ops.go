@@ -117,10 +117,10 @@ func Ops(ctx context.Context, q any) *Tracer {
 		t = poolTracer(v)
 	case interface{ Conn() *pgx.Conn }: // pgx.Tx
 		if c := v.Conn(); c != nil {
-			t = Find(c.Config().Tracer)
+			t = connTracer(c)
 		}
 	case *pgx.Conn:
-		t = Find(v.Config().Tracer)
+		t = connTracer(v)
 	}
 	if t == nil || t.obs == nil {
 		return nil
@@ -140,6 +140,23 @@ func poolTracer(p *pgxpool.Pool) *Tracer {
 	t := Find(p.Config().ConnConfig.Tracer)
 	if _, loaded := pools.LoadOrStore(key, t); !loaded {
 		runtime.AddCleanup(p, func(k weak.Pointer[pgxpool.Pool]) { pools.Delete(k) }, key)
+	}
+	return t
+}
+
+// conns caches each connection's Tracer, as pools does: Conn.Config copies the
+// config, which a bulk write or a preload on a bare transaction would otherwise pay
+// on every call while any pool in the process has an observer.
+var conns sync.Map // weak.Pointer[pgx.Conn] → *Tracer (nil when none)
+
+func connTracer(c *pgx.Conn) *Tracer {
+	key := weak.Make(c)
+	if v, ok := conns.Load(key); ok {
+		return v.(*Tracer)
+	}
+	t := Find(c.Config().Tracer)
+	if _, loaded := conns.LoadOrStore(key, t); !loaded {
+		runtime.AddCleanup(c, func(k weak.Pointer[pgx.Conn]) { conns.Delete(k) }, key)
 	}
 	return t
 }
