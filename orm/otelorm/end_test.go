@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/codes"
 
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/orm"
+	"github.com/batchorm/batchorm/orm/otelorm"
 	"github.com/batchorm/batchorm/pool"
 )
 
@@ -206,8 +208,39 @@ func TestTracer_everyCallSpanEnds(t *testing.T) {
 			case c.wantRows < 0 && ok && c.status == codes.Error:
 				t.Errorf("failed span %q reports rows %d", c.span, rows.AsInt64())
 			}
-			if c.panics && c.status == codes.Error && s.Status().Description != fmt.Sprint("panic") {
+			if c.panics && c.status == codes.Error && s.Status().Description != "panic" {
 				t.Errorf("span %q status description %q, want %q", c.span, s.Status().Description, "panic")
+			}
+		})
+	}
+}
+
+// TestTracer_errorTextWithheld: a data error quoting its input records only the
+// SQLSTATE by default, and the message with WithErrorText.
+func TestTracer_errorTextWithheld(t *testing.T) {
+	const secret = "s3cret-input"
+	for _, full := range []bool{false, true} {
+		t.Run(fmt.Sprint("WithErrorText=", full), func(t *testing.T) {
+			var opts []otelorm.Option
+			if full {
+				opts = append(opts, otelorm.WithErrorText())
+			}
+			tr := newTraced(t, pool.Config{}, opts...)
+			tr.run(t, func(ctx context.Context) {
+				if _, err := tr.pool.Exec(ctx, "SELECT $1::text::int", secret); err == nil {
+					t.Fatal("no error")
+				}
+			})
+			s := tr.find(traceOf(tr, "SELECT"), "SELECT")[0]
+			wantAttrs(t, s, attrKV("db.response.status_code", "22P02"))
+			seen := strings.Contains(s.Status().Description, secret)
+			for _, e := range s.Events() {
+				for _, kv := range e.Attributes {
+					seen = seen || strings.Contains(kv.Value.String(), secret)
+				}
+			}
+			if seen != full {
+				t.Errorf("input %q in the span's status or events: %v, want %v (status %q)", secret, seen, full, s.Status().Description)
 			}
 		})
 	}

@@ -49,7 +49,7 @@ func (t *Tracer) StartOp(ctx context.Context, op pool.Op) (context.Context, func
 		if e.Panicked {
 			span.SetStatus(codes.Error, "panic")
 		} else if e.Err != nil {
-			recordError(span, e.Err)
+			t.recordError(span, e.Err)
 		} else if e.Rows >= 0 {
 			span.SetAttributes(RowsKey.Int64(e.Rows))
 		}
