@@ -188,7 +188,15 @@ func (q Select[T]) Iter(ctx context.Context) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		ctx, op := q.startOp(ctx, "Iter")
 		n, err := int64(0), error(nil)
-		defer func() { op.End(n, err) }()
+		defer func() {
+			if op.Live() {
+				if p := recover(); p != nil { // from the loop's body: end the span, go on
+					op.EndPanicked()
+					panic(p)
+				}
+			}
+			op.End(n, err)
+		}()
 		var zero T
 		b, err := q.build()
 		if err == nil && b.plan != nil {

@@ -201,14 +201,22 @@ func (q Select[T]) Batches(ctx context.Context, size int) iter.Seq2[[]T, error] 
 	}
 	walk := q
 	walk.order = nil
-	return keyset.Walk(ctx, func(ctx context.Context, after string) ([]T, keyset.Nav, error) {
+	return keyset.Walk(ctx, func(ctx context.Context, after string) (items []T, nav keyset.Nav, err error) {
 		if after != "" {
 			ctx = querylog.Unguarded(ctx) // the walk's next batch, not a loop over parents
 		}
 		req := keyset.Request{Order: o, Limit: size, After: after, Codec: keyset.WalkCodec}
 		ctx, op := walk.startOp(ctx, "Batches")
-		items, nav, _, err := walk.keysetPage(ctx, "Batches", req, false)
-		op.End(int64(len(items)), err)
+		defer func() {
+			if op.Live() {
+				if p := recover(); p != nil { // from a column's Scan: end the span, go on
+					op.EndPanicked()
+					panic(p)
+				}
+			}
+			op.End(int64(len(items)), err)
+		}()
+		items, nav, _, err = walk.keysetPage(ctx, "Batches", req, false)
 		return items, nav, err
 	})
 }

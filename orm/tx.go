@@ -74,7 +74,15 @@ type txBeginner interface {
 // [ErrCommitUnknown].
 func (db *DB) Tx(ctx context.Context, fn func(tx *DB) error, opts ...TxOption) (err error) {
 	ctx, op := db.startOp(ctx, "Tx", nil)
-	defer func() { op.End(-1, err) }()
+	defer func() {
+		if op.Live() {
+			if p := recover(); p != nil { // from fn: end the span, then go on panicking
+				op.EndPanicked()
+				panic(p)
+			}
+		}
+		op.End(-1, err)
+	}()
 	if fn == nil {
 		return errors.New("orm: Tx: nil function")
 	}

@@ -29,5 +29,7 @@ type Op = querylog.Op
 
 // OpEnd describes how an [Op] ended: Rows, the rows the call returned or wrote (a
 // preload edge: the related rows it read; -1 when no count applies: Count, Exists,
-// Scan, Tx, a whole Preload), and Err, the error the call returned.
+// Scan, Tx, a whole Preload), Err, the error the call returned, and Panicked, set
+// when a panic went through the call (from Tx's function, an Iter loop's body, a
+// column's Scan) and ended it: the function runs once on every way out.
 type OpEnd = querylog.OpEnd

@@ -92,10 +92,7 @@ func runLevel(ctx context.Context, q scan.Querier, level []task, v sqlw.ScopeVal
 			live = append(live, i)
 		}
 	}
-	sendCtx, spans := startEdges(ctx, q, level, live)
-	err := send(sendCtx, q, level, execs, live, v)
-	endEdges(spans, execs, live, err)
-	if err != nil {
+	if err := sendTraced(ctx, q, level, execs, live, v); err != nil {
 		return nil, err
 	}
 	var next []task

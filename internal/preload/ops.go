@@ -7,6 +7,7 @@ import (
 	"github.com/batchorm/batchorm/internal/dbx"
 	"github.com/batchorm/batchorm/internal/querylog"
 	"github.com/batchorm/batchorm/internal/scan"
+	"github.com/batchorm/batchorm/internal/sqlw"
 )
 
 // startLoad reports a load of p to the observer of q's pool, if any (see
@@ -47,6 +48,25 @@ func startEdges(ctx context.Context, q scan.Querier, level []task, live []int) (
 		}
 	}
 	return sendCtx, spans
+}
+
+// sendTraced is [send] inside a span per live edge when q's pool has an observer; the
+// spans end also when a column's Scan panics.
+func sendTraced(ctx context.Context, q scan.Querier, level []task, execs []edgeExec, live []int, v sqlw.ScopeValues) (err error) {
+	sendCtx, spans := startEdges(ctx, q, level, live)
+	if spans == nil {
+		return send(ctx, q, level, execs, live, v)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			for _, s := range spans {
+				s.EndPanicked()
+			}
+			panic(p)
+		}
+		endEdges(spans, execs, live, err)
+	}()
+	return send(sendCtx, q, level, execs, live, v)
 }
 
 // endEdges ends the spans of startEdges with the rows each edge read and err.

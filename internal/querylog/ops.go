@@ -38,6 +38,10 @@ type OpEnd struct {
 	Rows int64
 	// Err is the error the call returned, if any.
 	Err error
+	// Panicked reports that the call ended by a panic going through it (from the
+	// user's function given to Tx, an Iter loop's body, a column type's Scan); Rows is
+	// then -1 and Err nil. The panic goes on after the op has ended.
+	Panicked bool
 }
 
 // Observer is told when batchorm's calls start and end. StartOp returns the context
@@ -63,6 +67,17 @@ type Span struct{ end func(OpEnd) }
 func (s Span) End(rows int64, err error) {
 	if s.end != nil {
 		s.end(OpEnd{Rows: rows, Err: err})
+	}
+}
+
+// Live reports whether s reports to an observer: call sites recover (and re-panic)
+// only then, to end s as panicked ([Span.EndPanicked]).
+func (s Span) Live() bool { return s.end != nil }
+
+// EndPanicked reports the end of the op by a panic.
+func (s Span) EndPanicked() {
+	if s.end != nil {
+		s.end(OpEnd{Rows: -1, Panicked: true})
 	}
 }
 
@@ -102,10 +117,10 @@ func Ops(ctx context.Context, q any) *Tracer {
 		t = poolTracer(v)
 	case interface{ Conn() *pgx.Conn }: // pgx.Tx
 		if c := v.Conn(); c != nil {
-			t = Find(c.Config().Tracer)
+			t = connTracer(c)
 		}
 	case *pgx.Conn:
-		t = Find(v.Config().Tracer)
+		t = connTracer(v)
 	}
 	if t == nil || t.obs == nil {
 		return nil
@@ -125,6 +140,23 @@ func poolTracer(p *pgxpool.Pool) *Tracer {
 	t := Find(p.Config().ConnConfig.Tracer)
 	if _, loaded := pools.LoadOrStore(key, t); !loaded {
 		runtime.AddCleanup(p, func(k weak.Pointer[pgxpool.Pool]) { pools.Delete(k) }, key)
+	}
+	return t
+}
+
+// conns caches each connection's Tracer, as pools does: Conn.Config copies the
+// config, which a bulk write or a preload on a bare transaction would otherwise pay
+// on every call while any pool in the process has an observer.
+var conns sync.Map // weak.Pointer[pgx.Conn] → *Tracer (nil when none)
+
+func connTracer(c *pgx.Conn) *Tracer {
+	key := weak.Make(c)
+	if v, ok := conns.Load(key); ok {
+		return v.(*Tracer)
+	}
+	t := Find(c.Config().Tracer)
+	if _, loaded := conns.LoadOrStore(key, t); !loaded {
+		runtime.AddCleanup(c, func(k weak.Pointer[pgx.Conn]) { conns.Delete(k) }, key)
 	}
 	return t
 }

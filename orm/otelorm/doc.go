@@ -51,14 +51,30 @@
 //
 // Argument values are not recorded: batchorm binds every value as a parameter, so a
 // statement's text holds only $1, $2, …, and no attribute carries the arguments. A
-// failed statement's span records the error text, which is PostgreSQL's message
-// without its DETAIL line (where a unique violation quotes the key); some data
-// errors' messages do quote the offending input (invalid input syntax for type
-// integer: "abc").
+// failed statement's span records the error text and the SQLSTATE; PostgreSQL's DETAIL
+// line (where a unique violation quotes the key) is never part of it. A message of a
+// class that may quote the input (22, data exceptions: invalid input syntax for type
+// integer: "abc"; P0, raised by PL/pgSQL; any class not known to name only
+// identifiers) is replaced by "(message withheld)"; [WithErrorText] records it as is.
+//
+// A call ended by a panic (in the function given to [orm.DB.Tx], an Iter loop's body,
+// a column type's Scan) ends its span with an error status "panic" before the panic
+// goes on: no span is left open.
+//
+// # Transactions
 //
 // A transaction's span covers BEGIN to COMMIT or ROLLBACK and its retries. The
-// function given to [orm.DB.Tx] does not receive the span's context, so the calls it
-// makes are siblings of the Tx span, under the caller's span, not its children.
+// function given to [orm.DB.Tx] does not receive the span's context (batchorm keeps no
+// context in a handle), so the calls it makes with the caller's context are siblings
+// of the Tx span, not its children. To group them, start a span of your own around the
+// transaction and use its context inside the function; the Tx span and the calls are
+// then its children:
+//
+//	ctx, span := tracer.Start(ctx, "transfer")
+//	defer span.End()
+//	err := db.Tx(ctx, func(tx *orm.DB) error {
+//		return orm.Insert(ctx, tx, &entry) // a child of "transfer", beside "Tx"
+//	})
 //
 // # With the statement logger
 //

@@ -105,7 +105,24 @@ func (tr *traced) run(t *testing.T, fn func(ctx context.Context)) string {
 	ctx, root := tr.tp.Tracer("test").Start(ctx, "test")
 	fn(ctx)
 	root.End()
-	return tree(tr.spansOf(root.SpanContext().TraceID()))
+	id := root.SpanContext().TraceID()
+	mustAllEnded(t, tr, id)
+	return tree(tr.spansOf(id))
+}
+
+// mustAllEnded fails the test when a span of trace id was started and not ended: a
+// leaked span, which an exporter never receives.
+func mustAllEnded(t *testing.T, tr *traced, id trace.TraceID) {
+	t.Helper()
+	ended := map[trace.SpanID]bool{}
+	for _, s := range tr.spansOf(id) {
+		ended[s.SpanContext().SpanID()] = true
+	}
+	for _, s := range tr.rec.Started() {
+		if s.SpanContext().TraceID() == id && !ended[s.SpanContext().SpanID()] {
+			t.Errorf("span %q was started and never ended", s.Name())
+		}
+	}
 }
 
 // spansOf returns the ended spans of trace id.

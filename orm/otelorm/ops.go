@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 
@@ -45,8 +46,10 @@ func (t *Tracer) StartOp(ctx context.Context, op pool.Op) (context.Context, func
 	}
 	span.SetAttributes(attrs...)
 	return ctx, func(e pool.OpEnd) {
-		if e.Err != nil {
-			recordError(span, e.Err)
+		if e.Panicked {
+			span.SetStatus(codes.Error, "panic")
+		} else if e.Err != nil {
+			t.recordError(span, e.Err)
 		} else if e.Rows >= 0 {
 			span.SetAttributes(RowsKey.Int64(e.Rows))
 		}

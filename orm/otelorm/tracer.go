@@ -48,6 +48,7 @@ type Tracer struct {
 	tracer    trace.Tracer
 	attrs     []attribute.KeyValue
 	queryText bool
+	errorText bool
 }
 
 // Option configures [New].
@@ -72,6 +73,12 @@ func WithAttributes(attrs ...attribute.KeyValue) Option {
 // Default: the text is recorded. Argument values are never recorded: batchorm binds
 // every value as a parameter, so the text holds only placeholders ($1, $2).
 func WithoutQueryText() Option { return func(t *Tracer) { t.queryText = false } }
+
+// WithErrorText records PostgreSQL's error messages as they are. Default: a message
+// of a SQLSTATE class that may quote the input (22 data exception, such as invalid
+// input syntax for type integer: "abc"; P0 raised by PL/pgSQL; any class not known to
+// name only identifiers) is replaced by "(message withheld)", keeping the SQLSTATE.
+func WithErrorText() Option { return func(t *Tracer) { t.errorText = true } }
 
 // New returns a Tracer.
 func New(opts ...Option) *Tracer {
@@ -123,18 +130,18 @@ func (t *Tracer) statementAttrs(sql string) []attribute.KeyValue {
 }
 
 // endStatement ends the span started for ctx with the command tag and err.
-func endStatement(ctx context.Context, tag pgconn.CommandTag, err error) {
+func (t *Tracer) endStatement(ctx context.Context, tag pgconn.CommandTag, err error) {
 	st, ok := ctx.Value(spanKey{}).(started)
 	if !ok {
 		return
 	}
-	setOutcome(st.span, tag, err)
+	t.setOutcome(st.span, tag, err)
 	st.span.End()
 }
 
-func setOutcome(span trace.Span, tag pgconn.CommandTag, err error) {
+func (t *Tracer) setOutcome(span trace.Span, tag pgconn.CommandTag, err error) {
 	if err != nil {
-		recordError(span, err)
+		t.recordError(span, err)
 		return
 	}
 	switch {
@@ -145,9 +152,30 @@ func setOutcome(span trace.Span, tag pgconn.CommandTag, err error) {
 	}
 }
 
-func recordError(span trace.Span, err error) {
-	span.RecordError(err)
-	span.SetStatus(codes.Error, err.Error())
+// safeClasses are the SQLSTATE classes whose messages name identifiers (relations,
+// columns, constraints) and never quote values.
+var safeClasses = map[string]bool{"08": true, "0A": true, "23": true, "25": true, "28": true,
+	"3D": true, "3F": true, "40": true, "42": true, "53": true, "54": true, "55": true, "57": true}
+
+// errText is err's text, with a PostgreSQL message that may quote values withheld
+// unless t records error text as is.
+func (t *Tracer) errText(err error) string {
+	text := err.Error()
+	var pe *pgconn.PgError
+	if t.errorText || !errors.As(err, &pe) || len(pe.Code) < 2 || safeClasses[pe.Code[:2]] || pe.Message == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, pe.Message, "(message withheld)")
+}
+
+func (t *Tracer) recordError(span trace.Span, err error) {
+	text := t.errText(err)
+	if text == err.Error() {
+		span.RecordError(err)
+	} else {
+		span.RecordError(errors.New(text))
+	}
+	span.SetStatus(codes.Error, text)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		span.SetAttributes(semconv.DBResponseStatusCode(pe.Code), semconv.ErrorTypeKey.String(pe.Code))
@@ -168,7 +196,7 @@ func (t *Tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 
 // TraceQueryEnd implements pgx.QueryTracer.
 func (t *Tracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryEndData) {
-	endStatement(ctx, data.CommandTag, data.Err)
+	t.endStatement(ctx, data.CommandTag, data.Err)
 }
 
 // TraceBatchStart implements pgx.BatchTracer: a span "BATCH" for the round trip.
@@ -188,13 +216,13 @@ func (t *Tracer) TraceBatchQuery(ctx context.Context, _ *pgx.Conn, data pgx.Trac
 	}
 	_, span := t.tracer.Start(ctx, operation(data.SQL), trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(t.attrs...), trace.WithAttributes(t.statementAttrs(data.SQL)...))
-	setOutcome(span, data.CommandTag, data.Err)
+	t.setOutcome(span, data.CommandTag, data.Err)
 	span.End()
 }
 
 // TraceBatchEnd implements pgx.BatchTracer.
 func (t *Tracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchEndData) {
-	endStatement(ctx, pgconn.CommandTag{}, data.Err)
+	t.endStatement(ctx, pgconn.CommandTag{}, data.Err)
 }
 
 // TraceCopyFromStart implements pgx.CopyFromTracer: a span "COPY" naming the table.
@@ -210,7 +238,7 @@ func (t *Tracer) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, data pgx.T
 
 // TraceCopyFromEnd implements pgx.CopyFromTracer.
 func (t *Tracer) TraceCopyFromEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceCopyFromEndData) {
-	endStatement(ctx, data.CommandTag, data.Err)
+	t.endStatement(ctx, data.CommandTag, data.Err)
 }
 
 // TraceConnectStart implements pgx.ConnectTracer: a span "connect" with the server's
@@ -228,7 +256,7 @@ func (t *Tracer) TraceConnectStart(ctx context.Context, data pgx.TraceConnectSta
 
 // TraceConnectEnd implements pgx.ConnectTracer.
 func (t *Tracer) TraceConnectEnd(ctx context.Context, data pgx.TraceConnectEndData) {
-	endStatement(ctx, pgconn.CommandTag{}, data.Err)
+	t.endStatement(ctx, pgconn.CommandTag{}, data.Err)
 }
 
 // operation returns the first keyword of sql, upper case, after leading space and
