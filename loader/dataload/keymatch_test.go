@@ -87,7 +87,7 @@ func TestLoaders_keyMatching(t *testing.T) {
 	gotWho := make([]string, len(timeKeys))
 	gotName := make([]string, len(strKeys))
 	ormtest.AssertStatements(t, ctx, 3, func(ctx context.Context) {
-		rctx := mustRequest(t, ctx, db, dataload.WithWait(time.Second))
+		rctx := mustRequest(t, ctx, db, dataload.WithWait(roundWait))
 		runAll(2*len(timeKeys)+len(strKeys), func(i int) {
 			switch {
 			case i < len(timeKeys):
