@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"reflect"
+	"time"
 	"unsafe"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -23,7 +24,9 @@ var nullInner = map[reflect.Type]reflect.Type{
 
 // KeyValue returns the value of c in the struct at base normalised for use as a map
 // key (signed integers as int64, nullable wrappers unwrapped), and false when the value
-// is NULL. Values of other comparable types are returned as they are.
+// is NULL. A time.Time is the instant in UTC truncated to microseconds, as
+// PostgreSQL compares a timestamptz. Values of other comparable types are returned as
+// they are.
 func (c *Column) KeyValue(base unsafe.Pointer) (any, bool) {
 	v := reflect.NewAt(c.Type, unsafe.Add(base, c.Offset)).Elem()
 	return NormalizeKey(v)
@@ -48,6 +51,11 @@ func NormalizeKey(v reflect.Value) (any, bool) {
 	switch x := v.Interface().(type) {
 	case pgtype.UUID:
 		return x.Bytes, x.Valid
+	case time.Time:
+		// PostgreSQL compares a timestamptz as an instant at microsecond precision
+		// (pgx truncates what it sends and reads it back in time.Local); == also
+		// compares the location and the monotonic reading.
+		return x.Truncate(time.Microsecond).UTC(), true
 	case driver.Valuer:
 		dv, err := x.Value()
 		if err != nil || dv == nil {

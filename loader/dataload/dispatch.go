@@ -1,6 +1,7 @@
 package dataload
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -133,19 +134,8 @@ func (s *scope) send(jobs []*job) {
 	for _, j := range jobs {
 		b.Queue(j.sql, j.args...)
 	}
-	br := s.q.SendBatch(s.ctx, b)
-	failed := false
-	for _, j := range jobs {
-		rows, err := br.Query()
-		if err == nil {
-			err = j.scan(rows)
-		} else if rows != nil {
-			rows.Close()
-		}
-		j.err = err
-		failed = failed || err != nil
-	}
-	if err := br.Close(); err != nil && !failed {
+	failed, err := s.batch(b, jobs)
+	if err != nil && !failed {
 		for _, j := range jobs {
 			j.err = err
 		}
@@ -161,11 +151,47 @@ func (s *scope) send(jobs []*job) {
 	}
 }
 
+// batch sends b, the statements of jobs, and reads their rows into them: whether a
+// statement failed, and the error of closing the batch. The batch is closed whatever
+// happens, a panic included, so its connection goes back to the pool.
+func (s *scope) batch(b *pgx.Batch, jobs []*job) (failed bool, err error) {
+	br := s.q.SendBatch(s.ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	for _, j := range jobs {
+		rows, err := br.Query()
+		if err == nil {
+			err = j.read(rows)
+		} else if rows != nil {
+			rows.Close()
+		}
+		j.err = err
+		failed = failed || err != nil
+	}
+	return failed, nil
+}
+
 // one sends j alone.
 func (s *scope) one(j *job) {
 	rows, err := s.q.Query(s.ctx, j.sql, j.args...)
 	if err == nil {
-		err = j.scan(rows)
+		err = j.read(rows)
 	}
 	j.err = err
+}
+
+// read hands rows to j.scan and closes them. A panic while reading (a Scanner of the
+// caller's) is the error of j's keys, never a result: the rows are closed, so the
+// connection is released, and no key is taken for not found.
+func (j *job) read(rows pgx.Rows) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rows.Close()
+			err = fmt.Errorf("dataload: panic while reading the rows: %v", p)
+		}
+	}()
+	return j.scan(rows)
 }

@@ -51,7 +51,10 @@
 // Load returns the row of its key or, for a relation, its related rows (an empty
 // slice when there are none); LoadMany returns them in key order. A key without a row
 // is [ErrNotFound], which matches pgx.ErrNoRows and sql.ErrNoRows with errors.Is, as
-// orm.ErrNotFound does; it concerns that key only. A failed statement fails the keys
+// orm.ErrNotFound does; it concerns that key only. Rows are matched to keys as
+// PostgreSQL compares them: a time.Time key is an instant at microsecond precision,
+// whatever its location or monotonic reading (keys equal that way share one cache
+// entry); strings are compared exactly, so "a" and "A" are two keys. A failed statement fails the keys
 // it carried, and only those: a batch in which one statement failed is sent again, one
 // statement at a time. Errors are not cached, not-found results are.
 //

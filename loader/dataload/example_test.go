@@ -62,9 +62,10 @@ func example() error {
 	}
 
 	ctx, queries := orm.WithQueryLog(ctx)
-	// The wait lets all ten goroutines ask before the statements leave; the default
-	// (a millisecond) suits resolvers already running, not goroutines still starting.
-	ctx, err = dataload.NewRequest(ctx, db, dataload.WithWait(50*time.Millisecond))
+	// The wait lets all ten goroutines ask before the statements leave, even on a
+	// loaded machine; the default (a millisecond) suits resolvers already running, not
+	// goroutines still starting.
+	ctx, err = dataload.NewRequest(ctx, db, dataload.WithWait(500*time.Millisecond))
 	if err != nil {
 		return err
 	}

@@ -92,6 +92,17 @@ type Missing struct {
 	Name string
 }
 
+// Waits of the tests that count statements or round trips: no count may depend on a
+// window being met by goroutines still starting on a loaded machine under -race.
+const (
+	// roundWait is the window of a test whose loaders must share a round trip: far
+	// longer than it takes every goroutine started to ask.
+	roundWait = time.Second
+	// fillWait is the window of a test whose batches close because they are full (its
+	// keys a multiple of the max batch): never reached unless the test is wrong.
+	fillWait = 30 * time.Second
+)
+
 func mustDB(t testing.TB) *orm.DB {
 	t.Helper()
 	return ormtest.New(t, ormtest.Schema(schemaDDL), ormtest.MaxConns(8))

@@ -27,6 +27,7 @@ type KeyLoader[T any, K comparable] struct {
 	sql    string
 	nargs  int              // parameters: the key array first
 	scopes []sqlw.ScopeSlot // value scopes (a tenant id), bound per request
+	norm   func(K) K        // see keyNorm; nil: keys compare with ==
 }
 
 // Key returns the loader of T by its primary key, whose Go type must be K. Errors,
@@ -63,7 +64,7 @@ func Key[T any, K comparable]() (*KeyLoader[T, K], error) {
 	if err := sel.Write(w); err != nil {
 		return nil, fmt.Errorf("dataload: %s: %w", m.Name, err)
 	}
-	return &KeyLoader[T, K]{m: m, pk: pk, sql: w.String(), nargs: w.Params(), scopes: w.ScopeSlots()}, nil
+	return &KeyLoader[T, K]{m: m, pk: pk, sql: w.String(), nargs: w.Params(), scopes: w.ScopeSlots(), norm: keyNorm[K]()}, nil
 }
 
 // SQL returns the statement the loader sends; its one parameter is the array of keys.
@@ -82,6 +83,9 @@ func (l *KeyLoader[T, K]) Load(ctx context.Context, key K) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
+	if l.norm != nil {
+		key = l.norm(key)
+	}
 	return b.load(ctx, key)
 }
 
@@ -93,7 +97,7 @@ func (l *KeyLoader[T, K]) LoadMany(ctx context.Context, keys []K) ([]*T, error) 
 	if err != nil {
 		return nil, err
 	}
-	return b.loadMany(ctx, keys)
+	return b.loadMany(ctx, normKeys(l.norm, keys))
 }
 
 // prepare returns the statement loading keys and the function matching its rows to them.
@@ -128,7 +132,11 @@ func (l *KeyLoader[T, K]) prepare(keys []K, v sqlw.ScopeValues) (*job, func(erro
 		at := make(map[K]*T, len(rows))
 		for i := range rows {
 			p := &rows[i]
-			at[*(*K)(unsafe.Add(unsafe.Pointer(p), l.pk.Offset))] = p
+			k := *(*K)(unsafe.Add(unsafe.Pointer(p), l.pk.Offset))
+			if l.norm != nil {
+				k = l.norm(k)
+			}
+			at[k] = p
 		}
 		for i, k := range keys {
 			if out[i] = at[k]; out[i] == nil {

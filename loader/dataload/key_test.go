@@ -5,7 +5,6 @@ import (
 	"errors"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -33,7 +32,7 @@ func TestKeyLoader_Load_thousandGoroutines(t *testing.T) {
 	errs := make([]error, n)
 	rec := &recorder{q: db}
 	log := ormtest.Record(ctx, func(ctx context.Context) {
-		rctx := mustRequest(t, ctx, rec, dataload.WithMaxBatch(maxBatch), dataload.WithWait(200*time.Millisecond))
+		rctx := mustRequest(t, ctx, rec, dataload.WithMaxBatch(maxBatch), dataload.WithWait(fillWait))
 		runAll(n, func(i int) { got[i], errs[i] = authors.Load(rctx, int64(i+1)) })
 	})
 	if s := log.Statements(); s > (n+maxBatch-1)/maxBatch {
@@ -70,7 +69,8 @@ func TestKeyLoader_Load_duplicatesAndMissing(t *testing.T) {
 	errs := make([]error, len(keys))
 	rec := &recorder{q: db}
 	log := ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 1, RoundTrips: 1}, func(ctx context.Context) {
-		rctx := mustRequest(t, ctx, rec, dataload.WithWait(50*time.Millisecond))
+		// The batch closes when its four distinct keys are in, not on a timer.
+		rctx := mustRequest(t, ctx, rec, dataload.WithMaxBatch(4), dataload.WithWait(fillWait))
 		runAll(len(keys), func(i int) { got[i], errs[i] = authors.Load(rctx, keys[i]) })
 	})
 	if k := rec.keys(); !reflect.DeepEqual(k, []int64{5, 9, 2000, 3000}) {
@@ -122,7 +122,8 @@ func TestKeyLoader_LoadMany(t *testing.T) {
 	var got []*Author
 	var err error
 	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 1, RoundTrips: 1}, func(ctx context.Context) {
-		rctx := mustRequest(t, ctx, db)
+		// Three distinct keys fill the batch: no timer to meet.
+		rctx := mustRequest(t, ctx, db, dataload.WithMaxBatch(3), dataload.WithWait(fillWait))
 		got, err = authors.LoadMany(rctx, keys)
 	})
 	var errs dataload.Errors

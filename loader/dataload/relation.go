@@ -28,6 +28,7 @@ type RelationLoader[P, C any, K comparable] struct {
 	owner  *model.Column
 	ptrKey bool // the owner key field is *K
 	what   string
+	norm   func(K) K // see keyNorm; nil: keys compare with ==
 }
 
 // Relation returns the loader of the relation field name of P ("Comments"), whose
@@ -63,7 +64,7 @@ func Relation[P, C any, K comparable](name string, opts ...loader.Option) (*Rela
 			Reason: fmt.Sprintf("relation %s is keyed by %d columns; a relation loader needs one", name, len(rel.OwnerKey))}
 	}
 	oc := rel.OwnerKey[0]
-	l := &RelationLoader[P, C, K]{plan: plan, rel: rel, owner: oc, what: m.Name + "." + name}
+	l := &RelationLoader[P, C, K]{plan: plan, rel: rel, owner: oc, what: m.Name + "." + name, norm: keyNorm[K]()}
 	switch {
 	case oc.Type == kt:
 	case oc.Type.Kind() == reflect.Pointer && oc.Type.Elem() == kt:
@@ -93,6 +94,9 @@ func (l *RelationLoader[P, C, K]) Load(ctx context.Context, key K) ([]*C, error)
 	if err != nil {
 		return nil, err
 	}
+	if l.norm != nil {
+		key = l.norm(key)
+	}
 	return b.load(ctx, key)
 }
 
@@ -103,7 +107,7 @@ func (l *RelationLoader[P, C, K]) LoadMany(ctx context.Context, keys []K) ([][]*
 	if err != nil {
 		return nil, err
 	}
-	return b.loadMany(ctx, keys)
+	return b.loadMany(ctx, normKeys(l.norm, keys))
 }
 
 // prepare makes one parent struct per non-zero key, holding only the key, and

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/batchorm/batchorm/loader"
 	"github.com/batchorm/batchorm/loader/dataload"
@@ -33,7 +32,7 @@ func TestRelationLoader_Load_thousandGoroutines(t *testing.T) {
 	got := make([][]*Comment, n)
 	errs := make([]error, n)
 	log := ormtest.Record(ctx, func(ctx context.Context) {
-		rctx := mustRequest(t, ctx, db, dataload.WithMaxBatch(maxBatch), dataload.WithWait(200*time.Millisecond))
+		rctx := mustRequest(t, ctx, db, dataload.WithMaxBatch(maxBatch), dataload.WithWait(fillWait))
 		runAll(n, func(i int) { got[i], errs[i] = comments.Load(rctx, int64(i+1)) })
 	})
 	if s := log.Statements(); s > (n+maxBatch-1)/maxBatch {
@@ -74,7 +73,7 @@ func TestRelationLoader_Load_shapes(t *testing.T) {
 	gotLatest := make([][]*Post, len(keys))
 	errs := make([]error, 3*len(keys))
 	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 3, RoundTrips: 1}, func(ctx context.Context) {
-		rctx := mustRequest(t, ctx, db, dataload.WithWait(50*time.Millisecond))
+		rctx := mustRequest(t, ctx, db, dataload.WithWait(roundWait))
 		runAll(3*len(keys), func(j int) {
 			switch i := j / 3; j % 3 {
 			case 0:

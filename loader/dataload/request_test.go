@@ -24,7 +24,7 @@ func TestRequest_twoModels_oneRoundTrip(t *testing.T) {
 	comments := mustRelation[Post, Comment](t, "Comments")
 	errs := make([]error, 200)
 	ormtest.AssertCounts(t, ctx, ormtest.Counts{Statements: 2, RoundTrips: 1}, func(ctx context.Context) {
-		rctx := mustRequest(t, ctx, db, dataload.WithWait(50*time.Millisecond))
+		rctx := mustRequest(t, ctx, db, dataload.WithWait(roundWait))
 		runAll(200, func(i int) {
 			if i%2 == 0 {
 				_, errs[i] = authors.Load(rctx, int64(i+1))
@@ -95,7 +95,7 @@ func TestRequest_failingStatement(t *testing.T) {
 	var got, other *Author
 	// The query log counts a batch that failed to prepare as one round trip per statement.
 	ormtest.AssertStatements(t, ctx, 4, func(ctx context.Context) {
-		rctx := mustRequest(t, ctx, db, dataload.WithWait(50*time.Millisecond))
+		rctx := mustRequest(t, ctx, db, dataload.WithWait(roundWait))
 		runAll(2, func(i int) {
 			if i == 0 {
 				_, errMissing = missing.Load(rctx, 1)

@@ -75,3 +75,69 @@ func TestLoaders_tenantScope(t *testing.T) {
 		t.Errorf("loads without a tenant sent %d statements", refused.Statements())
 	}
 }
+
+// Two requests of different tenants loading the same keys at the same time, with
+// every loader kind: each statement binds its own request's tenant (never the
+// other's, never one a caller's context carries), each request gets its tenant's rows.
+func TestLoaders_tenantPerRequest(t *testing.T) {
+	t.Parallel()
+	db := ormtest.New(t, ormtest.Schema(scopeDDL))
+	ctx := mustCtx(t)
+	accounts, err := dataload.Key[Account, int64]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes, err := dataload.Relation[Account, Note, int64]("Notes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		rec   *recorder
+		names []string
+	}
+	res := []*result{{rec: &recorder{q: db}}, {rec: &recorder{q: db}}}
+	runAll(2, func(r int) {
+		tenant := int64(r + 1)
+		rctx := mustRequest(t, orm.WithScope(ctx, "tenant", tenant), res[r].rec, dataload.WithWait(roundWait))
+		// A caller's context naming the other tenant: the request's tenant still binds.
+		cctx := orm.WithScope(rctx, "tenant", 3-tenant)
+		out := make([]string, 4)
+		runAll(4, func(i int) {
+			k := int64(i%2 + 1)
+			if i < 2 {
+				a, err := accounts.Load(cctx, k)
+				out[i] = describe(err, func() string { return a.Name })
+			} else {
+				ns, err := notes.Load(cctx, k)
+				out[i] = describe(err, func() string {
+					var b []string
+					for _, n := range ns {
+						b = append(b, n.Body)
+					}
+					return fmt.Sprint(b)
+				})
+			}
+		})
+		res[r].names = out
+	})
+	want := [][]string{
+		{"mine", "not found", "[mine]", "[]"},
+		{"not found", "theirs", "[planted]", "[theirs]"},
+	}
+	for r, x := range res {
+		tenant := int64(r + 1)
+		if fmt.Sprint(x.names) != fmt.Sprint(want[r]) {
+			t.Errorf("tenant %d: got %v, want %v", tenant, x.names, want[r])
+		}
+		if len(x.rec.args) != 2 {
+			t.Errorf("tenant %d: %d statements, want 2 (one per loader)", tenant, len(x.rec.args))
+		}
+		for _, args := range x.rec.args {
+			for _, a := range args[1:] {
+				if a != tenant {
+					t.Errorf("tenant %d's request sent a statement binding %v", tenant, a)
+				}
+			}
+		}
+	}
+}
