@@ -30,6 +30,10 @@ import (
 //     more round trip), as are statements that refuse to run in a pipeline (VACUUM,
 //     CREATE INDEX CONCURRENTLY, CREATE/DROP DATABASE, ALTER SYSTEM, ...).
 //
+// Query and QueryRow are treated as writes too (the statement may be INSERT ...
+// RETURNING or call a function that writes): reads that should go to a replica come
+// through a [Reader].
+//
 // The position is pg_current_wal_insert_lsn(), not pg_current_wal_lsn(): with
 // synchronous_commit off, a commit record may be inserted but not yet written, and
 // the write position would then name a point before it.
