@@ -131,12 +131,12 @@ func (r *retryBatch) start() {
 	}
 }
 
-// fresh copies b's statements into a new batch: pgx keeps per-connection state in the
-// queued queries it sends, so a batch is not sent twice.
+// fresh copies b's statements, with their callbacks, into a new batch: pgx keeps
+// per-connection state in the queued queries it sends, so a batch is not sent twice.
 func fresh(b *pgx.Batch) *pgx.Batch {
-	c := &pgx.Batch{}
+	c := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries))}
 	for _, q := range b.QueuedQueries {
-		c.Queue(q.SQL, q.Arguments...)
+		c.QueuedQueries = append(c.QueuedQueries, &pgx.QueuedQuery{SQL: q.SQL, Arguments: q.Arguments, Fn: q.Fn})
 	}
 	return c
 }
@@ -170,8 +170,27 @@ func (r *retryBatch) result() (pgx.Rows, error, bool) {
 	if r.pending == nil && r.pendingErr == nil { // on the primary: not probed
 		return nil, nil, false
 	}
+	if r.pending == nil { // as pgx does, failed rows are closed rows, never nil
+		return &errRows{err: r.pendingErr}, r.pendingErr, true
+	}
 	return r.pending, r.pendingErr, true
 }
+
+// errRows are the closed rows of a result that failed; Err returns its error.
+type errRows struct {
+	pgx.Rows // nil: only the methods below may be called on closed rows
+	err      error
+}
+
+func (r *errRows) Close()                                       {}
+func (r *errRows) Err() error                                   { return r.err }
+func (r *errRows) CommandTag() pgconn.CommandTag                { return pgconn.CommandTag{} }
+func (r *errRows) FieldDescriptions() []pgconn.FieldDescription { return nil }
+func (r *errRows) Next() bool                                   { return false }
+func (r *errRows) Scan(...any) error                            { return r.err }
+func (r *errRows) Values() ([]any, error)                       { return nil, r.err }
+func (r *errRows) RawValues() [][]byte                          { return nil }
+func (r *errRows) Conn() *pgx.Conn                              { return nil }
 
 // Query implements pgx.BatchResults.
 func (r *retryBatch) Query() (pgx.Rows, error) {
@@ -222,13 +241,17 @@ func (r *retryBatch) Close() error {
 	return r.br.Close()
 }
 
-// CopyFrom implements dbx.Querier; it writes, so it goes to the primary.
+// CopyFrom implements dbx.Querier; it writes, so it goes to the primary through a
+// [Writer] (in a session, the copy's position is recorded).
 func (rd *Reader) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
-	return rd.r.primary.CopyFrom(ctx, table, columns, src)
+	return (&Writer{Pool: rd.r.primary}).CopyFrom(ctx, table, columns, src)
 }
 
-// Begin implements dbx.Querier; transactions go to the primary.
-func (rd *Reader) Begin(ctx context.Context) (pgx.Tx, error) { return rd.r.primary.Begin(ctx) }
+// Begin implements dbx.Querier; transactions go to the primary through a [Writer] (in
+// a session, the COMMIT records its position).
+func (rd *Reader) Begin(ctx context.Context) (pgx.Tx, error) {
+	return (&Writer{Pool: rd.r.primary}).Begin(ctx)
+}
 
 // row is a pgx.Row read through a Query function.
 type row struct {

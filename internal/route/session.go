@@ -84,7 +84,8 @@ func Encode(pos int64, key []byte) string {
 	return t
 }
 
-// Decode parses a token made by [Encode] with the same key. Every failure wraps
+// Decode parses a token made by [Encode] with the same key, and only Encode's
+// spelling of it (no sign, leading zeros or upper-case digits). Every failure wraps
 // [ErrInvalidToken]; the empty token is position 0.
 func Decode(token string, key []byte) (int64, error) {
 	if token == "" {
@@ -104,8 +105,10 @@ func Decode(token string, key []byte) (int64, error) {
 		if !signed {
 			return 0, fmt.Errorf("%w: not signed", ErrInvalidToken)
 		}
-		got, err := base64.RawURLEncoding.DecodeString(sig)
-		if err != nil || !hmac.Equal(got, mac(body, key)) {
+		// Compared as text: base64 decoding ignores the unused low bits of the last
+		// character, which would let one signature be spelled several ways.
+		want := base64.RawURLEncoding.EncodeToString(mac(body, key))
+		if !hmac.Equal([]byte(sig), []byte(want)) {
 			return 0, fmt.Errorf("%w: bad signature", ErrInvalidToken)
 		}
 	} else if signed {
@@ -116,7 +119,8 @@ func Decode(token string, key []byte) (int64, error) {
 		return 0, fmt.Errorf("%w: bad position", ErrInvalidToken)
 	}
 	pos, err := strconv.ParseInt(hexPos, 16, 64)
-	if err != nil || pos < 0 {
+	// Only Encode's own spelling: no sign, no leading zeros, lower case.
+	if err != nil || pos < 0 || strconv.FormatInt(pos, 16) != hexPos {
 		return 0, fmt.Errorf("%w: bad position", ErrInvalidToken)
 	}
 	return pos, nil

@@ -22,11 +22,17 @@ import (
 //     next implicit transaction, so it is at or past the commit record. Reading the
 //     position in the statement's own transaction would name a point before the commit
 //     record, which a replica can reach without showing the write.
-//   - a batch gets COMMIT and the position appended.
+//   - a batch gets COMMIT and the position appended; a batch that begins its own
+//     transaction (its first statement is BEGIN or START TRANSACTION) gets only the
+//     position read, which follows the batch's own COMMIT.
 //   - a transaction begun through Writer sends [COMMIT, position] as one batch.
 //   - COPY cannot share a pipeline: it is followed by a separate position read (one
 //     more round trip), as are statements that refuse to run in a pipeline (VACUUM,
 //     CREATE INDEX CONCURRENTLY, CREATE/DROP DATABASE, ALTER SYSTEM, ...).
+//
+// Query and QueryRow are treated as writes too (the statement may be INSERT ...
+// RETURNING or call a function that writes): reads that should go to a replica come
+// through a [Reader].
 //
 // The position is pg_current_wal_insert_lsn(), not pg_current_wal_lsn(): with
 // synchronous_commit off, a commit record may be inserted but not yet written, and
@@ -42,6 +48,12 @@ var _ dbx.Querier = (*Writer)(nil)
 func positioned(s *Session, queries ...*pgx.QueuedQuery) *pgx.Batch {
 	b := &pgx.Batch{QueuedQueries: slices.Clip(queries)}
 	b.Queue("COMMIT")
+	queuePosition(b, s)
+	return b
+}
+
+// queuePosition appends the position read, which advances s, to b.
+func queuePosition(b *pgx.Batch, s *Session) {
 	b.Queue(positionSQL).QueryRow(func(row pgx.Row) error {
 		var pos int64
 		if err := row.Scan(&pos); err != nil {
@@ -50,7 +62,6 @@ func positioned(s *Session, queries ...*pgx.QueuedQuery) *pgx.Batch {
 		s.Advance(pos)
 		return nil
 	})
-	return b
 }
 
 // Exec implements dbx.Querier.
@@ -100,8 +111,16 @@ func (w *Writer) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row 
 // SendBatch implements dbx.Querier.
 func (w *Writer) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	s := SessionFrom(ctx)
-	if s == nil || len(b.QueuedQueries) == 0 || isTxStart(b.QueuedQueries[0].SQL) {
+	if s == nil || len(b.QueuedQueries) == 0 {
 		return w.Pool.SendBatch(ctx, b)
+	}
+	if isTxStart(b.QueuedQueries[0].SQL) {
+		// The batch brings its own transaction: no COMMIT of ours (it would commit
+		// what the batch left open), but the position is read after the batch's own
+		// COMMIT, in the same round trip.
+		pb := &pgx.Batch{QueuedQueries: slices.Clip(b.QueuedQueries)}
+		queuePosition(pb, s)
+		return w.Pool.SendBatch(ctx, pb)
 	}
 	return w.Pool.SendBatch(ctx, positioned(s, b.QueuedQueries...))
 }
