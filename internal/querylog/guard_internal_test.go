@@ -12,7 +12,7 @@ import (
 
 // BenchmarkTraceQuery measures what the guard adds to the tracer's work for one
 // statement, without a database: the stack walk to the caller, the argument hash and
-// the site's bookkeeping. The statement is traced 7 library frames below the first
+// the site's bookkeeping. The statement is traced 7 frames below the first
 // frame outside batchorm (slices.SortFunc's, calling back into this package), about
 // as deep as orm and pgx trace it below the user's call. Compare guard=true with
 // guard=false.
@@ -32,7 +32,7 @@ func BenchmarkTraceQuery(b *testing.B) {
 			for b.Loop() {
 				pair[0], pair[1] = 2, 1
 				slices.SortFunc(pair, func(x, y int) int {
-					deep(6, func() {
+					deep(3, func() {
 						c := tr.TraceQueryStart(ctx, nil, data)
 						tr.TraceQueryEnd(c, nil, pgx.TraceQueryEndData{})
 					})
