@@ -156,19 +156,24 @@ func (db *DB) Exec(ctx context.Context, sql string, args ...any) (pgconn.Command
 	return db.q.Exec(ctx, sql, args...)
 }
 
-// Query runs sql with args. The caller must close the rows.
+// Query runs sql with args. The caller must close the rows. With replicas it goes to
+// the primary, unless ctx is marked [AsRead].
 func (db *DB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return db.q.Query(ctx, sql, args...)
+	return db.rawQuerier(ctx).Query(ctx, sql, args...)
 }
 
-// QueryRow runs sql with args; errors are deferred to the row's Scan.
+// QueryRow runs sql with args; errors are deferred to the row's Scan. With replicas it
+// goes to the primary, unless ctx is marked [AsRead].
 func (db *DB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return db.q.QueryRow(ctx, sql, args...)
+	return db.rawQuerier(ctx).QueryRow(ctx, sql, args...)
 }
 
-// SendBatch sends b in one round trip. The caller must close the results.
+// SendBatch sends b in one round trip. The caller must close the results. With
+// replicas it goes to the primary, unless ctx is marked [AsRead]: loader.Preload and
+// loader/dataload on a DB read through Query and SendBatch, so give them
+// orm.AsRead(ctx) to read from replicas.
 func (db *DB) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
-	return db.q.SendBatch(ctx, b)
+	return db.rawQuerier(ctx).SendBatch(ctx, b)
 }
 
 // CopyFrom copies rows into table with COPY FROM STDIN.

@@ -158,8 +158,10 @@
 // healthy replica with the fewest acquired connections, ties in turn: least busy
 // rather than plain round robin, so a replica slowed by a long query takes fewer new
 // reads. A query's preload edges go to the server of its first statement. Writes,
-// transactions, [Raw] (unless [AsRead]) and the pgx methods of DB go to the primary;
-// [OnPrimary] sends a read there. A replica is in rotation while its poll (one small
+// transactions, [Raw] and the pgx methods of DB go to the primary; [Raw],
+// [DB.Query], [DB.QueryRow] and [DB.SendBatch] are routed as reads in a context
+// marked [AsRead] (pass orm.AsRead(ctx) to loader.Preload or dataload.NewRequest on
+// a DB to read from replicas); [OnPrimary] sends a read there. A replica is in rotation while its poll (one small
 // query per replica per [Routing.PollInterval]) succeeds, it is in recovery, and its
 // lag is within [Routing.MaxLagBytes] and [Routing.MaxLag]; a read whose first
 // statement finds a replica unreachable goes elsewhere at once.

@@ -130,16 +130,17 @@ func (db *DB) rawQuerier(ctx context.Context) Querier {
 // for a read that must see everything committed, from any session.
 func OnPrimary(ctx context.Context) context.Context { return route.OnPrimary(ctx) }
 
-// AsRead returns a context in which [Raw] statements are reads, routed like queries
-// (to a replica, honouring the session). Without it Raw goes to the primary, since
-// batchorm cannot tell a raw read from a raw write. [DB.Exec], [DB.Query] and the
-// other pgx methods of DB always go to the primary, and in a session ([DB.WithSession])
-// each is treated as a write: COMMIT and a read of the primary's WAL position are
-// pipelined behind the statement (no extra round trip), because a raw Query may be an
-// INSERT ... RETURNING or call a function that writes. The session then covers that
-// position, which may include other sessions' writes, so its later reads may wait for
-// a replica or go to the primary when nothing of theirs changed: send raw reads with
-// [Raw] and AsRead instead.
+// AsRead returns a context in which raw reads are routed like queries (to a replica,
+// honouring the session): [Raw], and the pgx methods [DB.Query], [DB.QueryRow] and
+// [DB.SendBatch], which loader.Preload and loader/dataload use on a DB. Without it
+// they go to the primary, since batchorm cannot tell a raw read from a raw write;
+// [DB.Exec] and [DB.CopyFrom] always do. In a session ([DB.WithSession]) a raw
+// statement on the primary is treated as a write: COMMIT and a read of the primary's
+// WAL position are pipelined behind it (no extra round trip), because a raw Query may
+// be an INSERT ... RETURNING or call a function that writes. The session then covers
+// that position, which may include other sessions' writes, so its later reads may
+// wait for a replica or go to the primary when nothing of theirs changed: mark raw
+// reads with AsRead.
 func AsRead(ctx context.Context) context.Context { return route.AsRead(ctx) }
 
 // ErrInvalidSessionToken is matched by errors.Is for every error of
