@@ -148,7 +148,7 @@ func (db *DB) Stats() Stats {
 // it back yourself. It shares db's pool, statement counting and cached facts. Like
 // tx, it is for the goroutine that runs the transaction.
 func (db *DB) WithTx(tx pgx.Tx) *DB {
-	return &DB{shared: db.shared, pool: db.pool, q: tx, tracer: db.tracer}
+	return &DB{shared: db.shared, pool: db.pool, q: tx, tracer: db.tracer, key: db.key}
 }
 
 // Exec runs sql with args and returns its command tag.

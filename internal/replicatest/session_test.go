@@ -75,3 +75,24 @@ func TestSession_rawQueryIsAWrite(t *testing.T) {
 		t.Fatal("orm.Raw with AsRead outside a session ran on the primary, want a replica")
 	}
 }
+
+// A transaction's handle signs and checks session tokens with the DB's key.
+func TestSession_tokenKeyInTransactions(t *testing.T) {
+	ctx := testContext(t)
+	db := mustCluster(t, ctx, orm.Routing{TokenKey: []byte("secret")}, replicas[0])
+	_, s := db.WithSession(ctx)
+	signed := s.Token()
+	err := db.Tx(ctx, func(tx *orm.DB) error {
+		_, ts := tx.WithSession(ctx)
+		if ts.Token() != signed {
+			t.Errorf("a transaction's session token %q, the DB's %q: not signed with the same key", ts.Token(), signed)
+		}
+		if _, _, err := tx.ResumeSession(ctx, signed); err != nil {
+			t.Errorf("a transaction's handle refuses the DB's signed token: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
