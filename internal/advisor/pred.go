@@ -189,8 +189,10 @@ func parseOperand(toks []token) operand {
 		base := parseOperand(toks[:i])
 		typ, ok := castType(toks[i+1:])
 		switch {
+		case base.kind == oCol && ok && textType(typ):
+			return base // a column's cast to text (from varchar) leaves it indexable
 		case base.kind == oCol:
-			return base // a column's cast (varchar to text) leaves it indexable
+			return operand{} // (ts)::date is an expression: a plain index on ts cannot serve it
 		case base.kind == oConst && ok && base.lit != "":
 			base.lit += "::" + typ
 			return base
@@ -254,6 +256,16 @@ func topLevel(toks []token, k tokKind) int {
 		}
 	}
 	return -1
+}
+
+// textType reports whether a column cast to typ still reads its index: the
+// binary-coercible casts PostgreSQL prints for varchar columns compared with text.
+func textType(typ string) bool {
+	switch typ {
+	case "text", "character varying", "varchar":
+		return true
+	}
+	return false
 }
 
 // castType reads the type name of a cast: words, then [] if an array.

@@ -24,10 +24,11 @@ func TestPreds(t *testing.T) {
 		"number and multi-word cast": {`((p.score = 5) AND (p.at > '2024-01-01 00:00:00+00'::timestamp with time zone))`, []Pred{
 			{Alias: "p", Col: "score", Op: "=", Source: FromConst, Const: `"score" = 5`},
 			{Alias: "p", Col: "at", Op: ">", Source: FromConst, Const: `"at" > '2024-01-01 00:00:00+00'::timestamp with time zone`}}},
-		"cast that is not a type name is not rendered": {`(p.status = 'x'::text; DROP TABLE t)`, []Pred{{Alias: "p", Col: "status", Op: "=", Source: FromConst}}},
-		"expression is ignored":                        {`((p.name || ''::text) = $1)`, nil},
-		"OR is ignored":                                {`((p.a < $1) OR (p.a = $2))`, nil},
-		"inequality is ignored":                        {`(p.a <> $1)`, nil},
+		"cast that is not a type name is not rendered":   {`(p.status = 'x'::text; DROP TABLE t)`, []Pred{{Alias: "p", Col: "status", Op: "=", Source: FromConst}}},
+		"expression is ignored":                          {`((p.name || ''::text) = $1)`, nil},
+		"a column cast to another type is an expression": {`((p.ts)::date = $1)`, nil},
+		"OR is ignored":                                  {`((p.a < $1) OR (p.a = $2))`, nil},
+		"inequality is ignored":                          {`(p.a <> $1)`, nil},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
